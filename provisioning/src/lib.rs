@@ -1,0 +1,15 @@
+//! `provisioning`: the tenant lifecycle (create, change status, migrate).
+//!
+//! Every step that changes a tenant runs in one database transaction: PostgreSQL
+//! DDL is transactional, so a failure or a `kill -9` at any moment leaves either
+//! the whole tenant or nothing. It depends on `tenant-core` only and never on the
+//! serving platform.
+mod create_tenant;
+mod migrate_tenants;
+mod set_tenant_status;
+mod spec;
+
+pub use create_tenant::{create_tenant, create_tenant_with};
+pub use migrate_tenants::{migrate_all, MigrationProgress};
+pub use set_tenant_status::set_tenant_status;
+pub use spec::{Logo, TenantSpec};

@@ -1,0 +1,122 @@
+//! What staff ask for when they create a tenant, parsed once.
+use std::collections::BTreeMap;
+
+use tenant_core::blob::sniff_image;
+use tenant_core::names::{Color, HostName, Locale, ModuleName, TenantSlug, ThemeName};
+use tenant_core::CoreError;
+
+/// A logo as uploaded, already recognised as an image.
+#[derive(Clone, Debug)]
+pub struct Logo {
+    pub bytes: Vec<u8>,
+    pub extension: &'static str,
+}
+
+impl Logo {
+    pub const MAX_BYTES: usize = 1024 * 1024;
+
+    pub fn parse(bytes: Vec<u8>) -> Result<Self, CoreError> {
+        if bytes.len() > Self::MAX_BYTES {
+            return Err(CoreError::Invalid(format!(
+                "the logo is {} KiB; the limit is {} KiB",
+                bytes.len() / 1024,
+                Self::MAX_BYTES / 1024
+            )));
+        }
+        let (extension, _) = sniff_image(&bytes)
+            .ok_or_else(|| CoreError::Invalid("the logo must be a PNG, JPEG, WebP or SVG image".into()))?;
+        Ok(Self { bytes, extension })
+    }
+}
+
+/// A validated request for a new tenant.
+#[derive(Clone, Debug)]
+pub struct TenantSpec {
+    pub slug: TenantSlug,
+    pub name: String,
+    pub description: BTreeMap<Locale, String>,
+    /// The first is the primary host.
+    pub hosts: Vec<HostName>,
+    /// The first is the default locale.
+    pub locales: Vec<Locale>,
+    pub modules: Vec<ModuleName>,
+    pub theme: ThemeName,
+    pub primary_color: Color,
+    pub logo: Option<Logo>,
+}
+
+impl TenantSpec {
+    /// Builds a spec from raw strings, refusing the first invalid value with a
+    /// message that names it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        slug: &str,
+        name: &str,
+        hosts: &[String],
+        locales: &[String],
+        modules: &[String],
+        theme: Option<&str>,
+        color: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<Self, CoreError> {
+        let slug = TenantSlug::parse(slug)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(CoreError::Invalid("the tenant name must have 1 to 200 characters".into()));
+        }
+        if hosts.is_empty() {
+            return Err(CoreError::Invalid("a tenant needs at least one --host".into()));
+        }
+        let mut parsed_hosts: Vec<HostName> = Vec::new();
+        for h in hosts {
+            let host = HostName::parse(h)?;
+            if parsed_hosts.contains(&host) {
+                return Err(CoreError::Invalid(format!("the host {host} is given twice")));
+            }
+            parsed_hosts.push(host);
+        }
+        let mut parsed_locales: Vec<Locale> = Vec::new();
+        for l in locales {
+            let locale = Locale::parse(l)?;
+            if !parsed_locales.contains(&locale) {
+                parsed_locales.push(locale);
+            }
+        }
+        if parsed_locales.is_empty() {
+            parsed_locales.push(Locale::Fr);
+        }
+        let mut parsed_modules: Vec<ModuleName> = Vec::new();
+        for m in modules {
+            let module = ModuleName::parse(m)?;
+            if !parsed_modules.contains(&module) {
+                parsed_modules.push(module);
+            }
+        }
+        let theme = match theme {
+            Some(t) => ThemeName::parse(t)?,
+            None => ThemeName::default_theme(),
+        };
+        let primary_color = match color {
+            Some(c) => Color::parse(c)?,
+            None => Color::rgb(0x00, 0x00, 0x91),
+        };
+        let mut descriptions = BTreeMap::new();
+        if let Some(d) = description.map(str::trim).filter(|d| !d.is_empty()) {
+            if d.chars().count() > 2000 {
+                return Err(CoreError::Invalid("the description is limited to 2,000 characters".into()));
+            }
+            descriptions.insert(parsed_locales[0], d.to_owned());
+        }
+        Ok(Self {
+            slug,
+            name: name.to_owned(),
+            description: descriptions,
+            hosts: parsed_hosts,
+            locales: parsed_locales,
+            modules: parsed_modules,
+            theme,
+            primary_color,
+            logo: None,
+        })
+    }
+}

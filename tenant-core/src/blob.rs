@@ -1,0 +1,154 @@
+//! File storage. Every key starts with the owning tenant's id, so one tenant's files
+//! can only be named through that tenant.
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use uuid::Uuid;
+
+use crate::error::{CoreError, CoreResult};
+
+/// A file's address: tenant id, then a relative name of safe characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobKey {
+    tenant: Uuid,
+    name: String,
+}
+
+impl BlobKey {
+    /// `name` is segments of `[a-z0-9._-]` separated by `/`, none empty or `.`/`..`.
+    pub fn new(tenant: Uuid, name: &str) -> CoreResult<Self> {
+        let ok = !name.is_empty()
+            && name.len() <= 200
+            && name.split('/').all(|seg| {
+                !seg.is_empty()
+                    && seg != "."
+                    && seg != ".."
+                    && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+            });
+        if ok {
+            Ok(Self { tenant, name: name.to_owned() })
+        } else {
+            Err(CoreError::Invalid(format!("invalid file name {name:?}")))
+        }
+    }
+
+    /// Parses a key as stored in the catalog (`<uuid>/<name>`), for the given owner only.
+    pub fn parse_owned(tenant: Uuid, stored: &str) -> CoreResult<Self> {
+        let (owner, name) = stored.split_once('/').ok_or_else(|| CoreError::Invalid("malformed file key".into()))?;
+        if owner != tenant.to_string() {
+            return Err(CoreError::NotFound("file not found".into()));
+        }
+        Self::new(tenant, name)
+    }
+
+    pub fn tenant(&self) -> Uuid {
+        self.tenant
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The stored form, `<tenant id>/<name>`.
+    pub fn to_stored(&self) -> String {
+        format!("{}/{}", self.tenant, self.name)
+    }
+}
+
+/// Where files live. The local filesystem now; S3 later implements the same trait.
+pub trait BlobStore: Send + Sync {
+    fn put(&self, key: &BlobKey, bytes: &[u8]) -> CoreResult<()>;
+    fn get(&self, key: &BlobKey) -> CoreResult<Option<Vec<u8>>>;
+    fn delete(&self, key: &BlobKey) -> CoreResult<()>;
+}
+
+/// Files under a folder, one sub-folder per tenant; writes are atomic (temp + rename).
+pub struct LocalBlobStore {
+    root: PathBuf,
+}
+
+impl LocalBlobStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn path(&self, key: &BlobKey) -> PathBuf {
+        self.root.join(key.tenant.to_string()).join(Path::new(&key.name))
+    }
+}
+
+impl BlobStore for LocalBlobStore {
+    fn put(&self, key: &BlobKey, bytes: &[u8]) -> CoreResult<()> {
+        let path = self.path(key);
+        let dir = path.parent().ok_or_else(|| CoreError::Invalid("file without folder".into()))?;
+        fs::create_dir_all(dir).map_err(|e| CoreError::io(format!("creating {}", dir.display()), e))?;
+        let tmp = dir.join(format!(".tmp-{}", Uuid::new_v4()));
+        let write = || -> std::io::Result<()> {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            CoreError::io(format!("writing {}", path.display()), e)
+        })
+    }
+
+    fn get(&self, key: &BlobKey) -> CoreResult<Option<Vec<u8>>> {
+        match fs::read(self.path(key)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(CoreError::io("reading a file", e)),
+        }
+    }
+
+    fn delete(&self, key: &BlobKey) -> CoreResult<()> {
+        match fs::remove_file(self.path(key)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(CoreError::io("deleting a file", e)),
+        }
+    }
+}
+
+/// The image formats accepted for logos, recognised by their first bytes.
+pub fn sniff_image(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("png", "image/png"))
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some(("jpg", "image/jpeg"))
+    } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(("webp", "image/webp"))
+    } else {
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
+        let trimmed = head.trim_start_matches('\u{feff}').trim_start();
+        (trimmed.starts_with("<svg") || (trimmed.starts_with("<?xml") && head.contains("<svg")))
+            .then_some(("svg", "image/svg+xml"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_cannot_escape_their_tenant() {
+        let t = Uuid::new_v4();
+        assert!(BlobKey::new(t, "branding/logo.svg").is_ok());
+        for bad in ["", "../x", "a/../../b", "/etc/passwd", "a//b", "A.png", "a\\b", "./a"] {
+            assert!(BlobKey::new(t, bad).is_err(), "{bad:?}");
+        }
+        let other = Uuid::new_v4();
+        assert!(BlobKey::parse_owned(t, &format!("{other}/branding/logo.svg")).is_err());
+    }
+
+    #[test]
+    fn images_are_recognised_by_content() {
+        assert_eq!(sniff_image(b"<svg xmlns='http://www.w3.org/2000/svg'/>").map(|x| x.0), Some("svg"));
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n....").map(|x| x.0), Some("png"));
+        assert_eq!(sniff_image(b"<html><script>").map(|x| x.0), None);
+        assert_eq!(sniff_image(b"").map(|x| x.0), None);
+    }
+}

@@ -1,0 +1,6 @@
+//! Catalog rows: tenants, their hosts and modules.
+mod load;
+mod write;
+
+pub use load::{load_all, load_one};
+pub use write::{insert_tenant, set_status, NewTenant};

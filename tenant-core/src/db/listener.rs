@@ -1,0 +1,120 @@
+//! Keeps a [`Directory`] fresh: `LISTEN civitas_directory` on a dedicated connection,
+//! reload on every notification, and a periodic full reload as a safety net for
+//! anything missed while the connection was down.
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use diesel::RunQueryDsl;
+
+use crate::db::Db;
+use crate::directory::Directory;
+
+pub const CHANNEL: &str = "civitas_directory";
+
+/// A running watcher; stops when dropped.
+pub struct DirectoryWatcher {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// How often to look for notifications, and to reload regardless.
+#[derive(Clone, Copy, Debug)]
+pub struct WatchOptions {
+    pub poll: Duration,
+    pub full_reload: Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        Self { poll: Duration::from_millis(100), full_reload: Duration::from_secs(30) }
+    }
+}
+
+impl DirectoryWatcher {
+    pub fn spawn(db: Db, directory: Arc<Directory>, options: WatchOptions) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("directory-watch".into())
+            .spawn(move || watch(&db, &directory, &flag, options))?;
+        Ok(Self { stop, thread: Some(thread) })
+    }
+}
+
+impl Drop for DirectoryWatcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn watch(db: &Db, directory: &Directory, stop: &AtomicBool, options: WatchOptions) {
+    let mut backoff = Duration::from_millis(200);
+    while !stop.load(Ordering::Relaxed) {
+        let mut conn = match db.dedicated() {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "directory listener cannot connect; retrying");
+                sleep_unless_stopped(backoff, stop);
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        if let Err(e) = diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn) {
+            tracing::warn!(error = %e, "LISTEN failed; retrying");
+            sleep_unless_stopped(backoff, stop);
+            continue;
+        }
+        backoff = Duration::from_millis(200);
+        // Anything may have changed while we were not listening.
+        let mut last_full = Instant::now();
+        let mut retry = !reload(db, directory);
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(options.poll);
+            let mut changed = false;
+            let mut lost = false;
+            for note in conn.notifications_iter() {
+                match note {
+                    Ok(_) => changed = true,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "directory listener lost its connection");
+                        lost = true;
+                        break;
+                    }
+                }
+            }
+            if lost {
+                break;
+            }
+            if changed || retry || last_full.elapsed() >= options.full_reload {
+                last_full = Instant::now();
+                retry = !reload(db, directory);
+            }
+        }
+    }
+}
+
+/// Reloads; false when it failed (the previous snapshot stays in service).
+fn reload(db: &Db, directory: &Directory) -> bool {
+    match directory.reload(db) {
+        Ok(n) => {
+            tracing::debug!(tenants = n, "tenant directory reloaded");
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "tenant directory reload failed; keeping the previous one");
+            false
+        }
+    }
+}
+
+fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
+    let end = Instant::now() + d;
+    while Instant::now() < end && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

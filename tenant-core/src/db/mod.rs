@@ -1,0 +1,169 @@
+//! The only door to the database.
+//!
+//! Tenant work runs inside a transaction whose first statement scopes `search_path`
+//! to that tenant's schema with `set_config(.., true)`: the setting dies with the
+//! transaction, so nothing leaks to the next checkout of the pooled connection.
+//! Catalog work is a separate, explicit call.
+pub mod embedded;
+pub mod listener;
+mod pool;
+
+use std::fmt;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::pg::PgConnection;
+use diesel::sql_types::Text;
+use diesel::{Connection, RunQueryDsl};
+
+use crate::error::{CoreError, CoreResult};
+use crate::names::SchemaName;
+use crate::tenant::Tenant;
+
+pub use pool::{Manager, TrackedConnection};
+
+/// A PostgreSQL connection URL; never printed, since it may carry a password.
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DatabaseUrl(<redacted>)")
+    }
+}
+
+/// How the pool is sized and how long a request may wait for a connection.
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    pub size: u32,
+    pub checkout_timeout: Duration,
+    /// Recycle a connection after it has served this many distinct tenants.
+    pub max_tenants_per_connection: usize,
+    pub max_lifetime: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            size: 8,
+            checkout_timeout: Duration::from_secs(3),
+            max_tenants_per_connection: 200,
+            max_lifetime: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// Pool counters for metrics.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PoolStatus {
+    pub size: u32,
+    pub idle: u32,
+    pub in_use: u32,
+    pub waiting: i64,
+    pub max_size: u32,
+    pub checkout_failures: u64,
+}
+
+#[derive(Default)]
+struct PoolCounters {
+    waiting: AtomicI64,
+    failures: AtomicU64,
+}
+
+/// The pool of connections to one PostgreSQL cluster.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    url: DatabaseUrl,
+    counters: Arc<PoolCounters>,
+}
+
+impl Db {
+    /// Builds the pool without waiting for the database: a server can start (and say
+    /// it is not ready) while PostgreSQL is still coming up.
+    pub fn new(url: DatabaseUrl, options: &PoolOptions) -> Self {
+        let manager = Manager::new(url.expose().to_owned(), options.max_tenants_per_connection, options.max_lifetime);
+        let pool = r2d2::Pool::builder()
+            .max_size(options.size)
+            .min_idle(Some(0))
+            .test_on_check_out(false)
+            .connection_timeout(options.checkout_timeout)
+            .build_unchecked(manager);
+        Self { pool, url, counters: Arc::default() }
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    fn checkout(&self) -> CoreResult<r2d2::PooledConnection<Manager>> {
+        self.counters.waiting.fetch_add(1, Ordering::Relaxed);
+        let got = self.pool.get();
+        self.counters.waiting.fetch_sub(1, Ordering::Relaxed);
+        got.map_err(|e| {
+            self.counters.failures.fetch_add(1, Ordering::Relaxed);
+            CoreError::Unavailable(e.to_string())
+        })
+    }
+
+    /// Runs `f` in a transaction bound to `tenant`'s schema and nothing else.
+    pub fn tenant<T>(&self, tenant: &Tenant, f: impl FnOnce(&mut PgConnection) -> CoreResult<T>) -> CoreResult<T> {
+        let mut pooled = self.checkout()?;
+        pooled.note_tenant(tenant.id);
+        pooled.conn.transaction(|conn| {
+            scope_to(conn, &tenant.schema)?;
+            f(conn)
+        })
+    }
+
+    /// Runs `f` in a transaction on the catalog (the shared schema).
+    pub fn catalog<T>(&self, f: impl FnOnce(&mut PgConnection) -> CoreResult<T>) -> CoreResult<T> {
+        let mut pooled = self.checkout()?;
+        pooled.conn.transaction(|conn| {
+            diesel::sql_query("SELECT set_config('search_path', 'catalog', true)").execute(conn)?;
+            f(conn)
+        })
+    }
+
+    /// A cheap round trip, for readiness checks.
+    pub fn ping(&self) -> CoreResult<()> {
+        let mut pooled = self.checkout()?;
+        diesel::sql_query("SELECT 1").execute(&mut pooled.conn)?;
+        Ok(())
+    }
+
+    pub fn status(&self) -> PoolStatus {
+        let state = self.pool.state();
+        PoolStatus {
+            size: state.connections,
+            idle: state.idle_connections,
+            in_use: state.connections.saturating_sub(state.idle_connections),
+            waiting: self.counters.waiting.load(Ordering::Relaxed).max(0),
+            max_size: self.pool.max_size(),
+            checkout_failures: self.counters.failures.load(Ordering::Relaxed),
+        }
+    }
+
+    /// A connection outside the pool, for migrations and listening.
+    pub fn dedicated(&self) -> CoreResult<PgConnection> {
+        PgConnection::establish(self.url.expose()).map_err(|e| CoreError::Unavailable(e.to_string()))
+    }
+}
+
+/// Scopes the current transaction to a tenant schema; `public` stays out of the path
+/// so a missing tenant table can never resolve to a shared one.
+pub(crate) fn scope_to(conn: &mut PgConnection, schema: &SchemaName) -> CoreResult<()> {
+    diesel::sql_query("SELECT set_config('search_path', $1, true)").bind::<Text, _>(schema.as_str()).execute(conn)?;
+    Ok(())
+}

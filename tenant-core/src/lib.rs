@@ -1,0 +1,22 @@
+//! `tenant-core`: the tenant model and the only door to the database.
+//!
+//! It owns the connection pools, tenant schemas and their migrations, the in-memory
+//! tenant directory, the blob store and the domain rows. It must never know about
+//! HTTP: no actix-web, no templates, no OpenID client (CI checks its dependency tree).
+//! Code that holds a [`Tenant`] reaches that tenant's rows through [`Db::tenant`],
+//! which scopes a transaction to the tenant's schema; there is no other way in.
+pub mod blob;
+pub mod catalog;
+pub mod content;
+pub mod db;
+pub mod directory;
+pub mod error;
+pub mod migrations;
+pub mod names;
+pub mod schema;
+pub mod tenant;
+
+pub use db::{DatabaseUrl, Db, PoolOptions, PoolStatus};
+pub use directory::{Directory, HostMatch};
+pub use error::{CoreError, CoreResult};
+pub use tenant::{Tenant, TenantStatus};

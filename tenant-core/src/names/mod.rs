@@ -1,0 +1,14 @@
+//! Parse-once newtypes: an invalid value never gets past its constructor.
+mod color;
+mod host;
+mod locale;
+mod module;
+mod slug;
+mod theme;
+
+pub use color::Color;
+pub use host::HostName;
+pub use locale::Locale;
+pub use module::ModuleName;
+pub use slug::{SchemaName, TenantSlug};
+pub use theme::ThemeName;
