@@ -1,0 +1,108 @@
+//! The `civitas` command line.
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "civitas", version, about = "Civitas: participatory democracy for many institutions, one binary")]
+pub struct Cli {
+    /// A TOML settings file (unknown keys are refused).
+    #[arg(long, global = true, env = "CIVITAS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// PostgreSQL URL. When absent, an embedded cluster under the data folder is used.
+    #[arg(long, global = true, env = "CIVITAS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Folder for the embedded database and stored files.
+    #[arg(long, global = true, env = "CIVITAS_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Folder holding the themes (`default/` and the others).
+    #[arg(long, global = true, env = "CIVITAS_THEMES_DIR")]
+    pub themes_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the tenant sites and the ops listener.
+    Serve(ServeArgs),
+    /// Run catalog migrations, then the tenant migrations in every tenant schema.
+    Migrate,
+    /// Create, list, show, suspend and resume tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Start the embedded database, create demo tenants with sample content, and serve them.
+    Demo(ServeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address for the tenant sites.
+    #[arg(long = "http", env = "CIVITAS_HTTP_ADDR")]
+    pub http: Option<String>,
+    /// Address for /metrics, /healthz and /readyz (never served on tenant hosts).
+    #[arg(long = "ops", env = "CIVITAS_OPS_ADDR")]
+    pub ops: Option<String>,
+    /// A proxy whose X-Forwarded-Host / X-Forwarded-Proto headers are believed.
+    #[arg(long = "trusted-proxy", env = "CIVITAS_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Database connections in the pool.
+    #[arg(long, env = "CIVITAS_POOL_SIZE")]
+    pub pool_size: Option<u32>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "CIVITAS_WORKERS")]
+    pub workers: Option<usize>,
+    /// How long an anonymous page may be served from memory, in milliseconds (0: never).
+    #[arg(long, env = "CIVITAS_PAGE_CACHE_MS")]
+    pub page_cache_ms: Option<u64>,
+    /// Do not run pending migrations at start.
+    #[arg(long)]
+    pub no_migrate: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant: schema t_<slug>, migrations, hosts. All or nothing.
+    Create(CreateArgs),
+    /// List tenants.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one tenant as JSON.
+    Show { slug: String },
+    /// Take a tenant offline: its hosts answer 503 with a maintenance page.
+    Suspend { slug: String },
+    /// Bring a suspended tenant back.
+    Resume { slug: String },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[arg(long)]
+    pub slug: String,
+    #[arg(long)]
+    pub name: String,
+    /// Host names; the first is the primary, the others redirect to it.
+    #[arg(long = "host", required = true)]
+    pub hosts: Vec<String>,
+    /// Interface languages; the first is the default (fr when none is given).
+    #[arg(long = "locale")]
+    pub locales: Vec<String>,
+    /// Participation modules to switch on.
+    #[arg(long = "module")]
+    pub modules: Vec<String>,
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Primary colour, #RRGGBB.
+    #[arg(long)]
+    pub color: Option<String>,
+    /// A short presentation shown on the home page (in the default locale).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// A logo file (PNG, JPEG, WebP or SVG, at most 1 MiB).
+    #[arg(long)]
+    pub logo: Option<PathBuf>,
+}

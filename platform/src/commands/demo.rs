@@ -1,0 +1,177 @@
+//! `civitas demo`: three institutions with their own names, colours, logos, locales,
+//! modules and themes on `*.localhost` (browsers resolve those to 127.0.0.1), with
+//! sample pages and news, then serves them. Safe to run again: existing demo
+//! tenants are kept as they are.
+use std::path::PathBuf;
+
+use tenant_core::blob::LocalBlobStore;
+use tenant_core::content::{blog, pages};
+use tenant_core::names::{Locale, TenantSlug};
+use tenant_core::{catalog, CoreError, Db, Tenant};
+
+use crate::commands::{migrate, serve};
+use crate::runtime::{build_state, Database};
+use crate::settings::Settings;
+
+struct DemoTenant {
+    slug: &'static str,
+    name: &'static str,
+    hosts: &'static [&'static str],
+    locales: &'static [&'static str],
+    modules: &'static [&'static str],
+    theme: &'static str,
+    color: &'static str,
+    logo: &'static str,
+    description: &'static str,
+    pages: &'static [(&'static str, Locale, &'static str, &'static str, &'static str)],
+    posts: &'static [(Locale, &'static str, &'static str)],
+}
+
+const DEMO: &[DemoTenant] = &[
+    DemoTenant {
+        slug: "lumiere",
+        name: "Ville de Lumière-sur-Loire",
+        hosts: &["lumiere.localhost", "www.lumiere.localhost"],
+        locales: &["fr", "en"],
+        modules: &["pages", "blog"],
+        theme: "default",
+        color: "#000091",
+        logo: "lumiere.svg",
+        description: "Bienvenue sur la plateforme de participation de Lumière-sur-Loire : proposez, débattez et suivez les projets de votre ville.",
+        pages: &[
+            ("participer", Locale::Fr, "Comment participer", "Les étapes pour contribuer aux projets de la ville.",
+             "Créez un compte avec un pseudonyme : aucun nom réel n'est demandé.\n\nChaque concertation est ouverte pendant une période annoncée sur sa page. Vous pouvez y déposer des propositions, les commenter et les soutenir.\n\nLes services de la ville répondent publiquement à chaque proposition retenue."),
+            ("participer", Locale::En, "How to take part", "The steps to contribute to the city's projects.",
+             "Create an account with a nickname: no real name is required.\n\nEach consultation is open for a period shown on its page, during which you can submit proposals, comment and support them.\n\nThe city's departments answer every selected proposal publicly."),
+            ("budget-2027", Locale::Fr, "Budget participatif 2027", "1,2 million d'euros pour des projets proposés par les habitants.",
+             "Du 1er mars au 30 avril, déposez vos idées pour votre quartier.\n\nAu printemps, les services étudient leur faisabilité ; en septembre, tous les habitants de plus de 11 ans votent."),
+        ],
+        posts: &[
+            (Locale::Fr, "Ouverture de la concertation sur les berges", "La ville lance une concertation sur l'aménagement des berges de la Loire. Réunion publique le 12 décembre à la médiathèque."),
+            (Locale::Fr, "Résultats du budget participatif 2026", "32 projets lauréats, dont 9 jardins partagés et 4 pistes cyclables, ont été retenus par 8 412 votants."),
+            (Locale::En, "Riverbank consultation opens", "The city is consulting residents on the redevelopment of the Loire riverbanks. Public meeting on 12 December at the media library."),
+        ],
+    },
+    DemoTenant {
+        slug: "climat",
+        name: "Convention citoyenne pour le climat",
+        hosts: &["climat.localhost"],
+        locales: &["fr"],
+        modules: &["pages"],
+        theme: "civic",
+        color: "#18753c",
+        logo: "climat.svg",
+        description: "150 citoyennes et citoyens tirés au sort proposent des mesures pour réduire les émissions de gaz à effet de serre d'au moins 40 % d'ici 2030.",
+        pages: &[
+            ("mandat", Locale::Fr, "Le mandat de la Convention", "Ce que la Convention doit produire, et pour quand.",
+             "La Convention définit une série de mesures permettant d'atteindre une baisse d'au moins 40 % des émissions de gaz à effet de serre d'ici 2030, dans un esprit de justice sociale.\n\nSes travaux sont organisés en cinq thématiques : se déplacer, consommer, se loger, produire et travailler, se nourrir."),
+            ("sessions", Locale::Fr, "Calendrier des sessions", "Sept sessions de trois jours, d'octobre à juin.",
+             "Chaque session alterne auditions d'experts, travail en groupes thématiques et séances plénières.\n\nLes séances plénières sont retransmises en direct et leurs comptes rendus publiés ici."),
+        ],
+        posts: &[],
+    },
+    DemoTenant {
+        slug: "campus",
+        name: "Rivebelle Open University",
+        hosts: &["campus.localhost", "participer.campus.localhost"],
+        locales: &["en", "fr"],
+        modules: &["blog", "pages"],
+        theme: "civic",
+        color: "#6e2a8c",
+        logo: "campus.svg",
+        description: "Students and staff shape campus life together: the library's opening hours, the student life fund and the sustainability plan.",
+        pages: &[
+            ("student-fund", Locale::En, "Student life fund", "€80,000 a year for projects run by students.",
+             "Any student association may apply. Projects are presented in October and chosen by a vote open to every enrolled student."),
+            ("student-fund", Locale::Fr, "Fonds de vie étudiante", "80 000 € par an pour des projets portés par les étudiants.",
+             "Toute association étudiante peut candidater. Les projets sont présentés en octobre et choisis par un vote ouvert à tous les inscrits."),
+        ],
+        posts: &[
+            (Locale::En, "Library open until midnight during exams", "Following the consultation in which 2,140 students took part, the main library stays open until midnight from 5 to 30 January."),
+            (Locale::Fr, "Bibliothèque ouverte jusqu'à minuit pendant les examens", "À la suite de la consultation à laquelle 2 140 étudiants ont participé, la bibliothèque centrale reste ouverte jusqu'à minuit du 5 au 30 janvier."),
+        ],
+    },
+];
+
+pub fn run(settings: &Settings) -> anyhow::Result<()> {
+    let database = Database::open(settings)?;
+    migrate::migrate_tenants(&database)?;
+    let blobs = LocalBlobStore::new(settings.blobs_dir());
+    for demo in DEMO {
+        ensure_tenant(settings, &database.db, &blobs, demo)?;
+    }
+    let port = settings.http_addr.rsplit(':').next().unwrap_or("8080");
+    println!("\nCivitas demo: open these in a browser (Ctrl-C stops the demo):");
+    for demo in DEMO {
+        println!("  http://{}:{port}/   {}", demo.hosts[0], demo.name);
+    }
+    println!("  http://www.lumiere.localhost:{port}/   redirects to its primary host");
+    println!("  ops: http://{}/metrics\n", settings.ops_addr);
+    let state = build_state(settings, database.db.clone())?;
+    serve::serve_state(settings, state)
+}
+
+fn ensure_tenant(settings: &Settings, db: &Db, blobs: &LocalBlobStore, demo: &DemoTenant) -> anyhow::Result<()> {
+    let slug = TenantSlug::parse(demo.slug)?;
+    match db.catalog(|conn| catalog::load_one(conn, &slug)) {
+        Ok(_) => {
+            println!("demo tenant {} already exists", demo.slug);
+            return Ok(());
+        }
+        Err(CoreError::NotFound(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let mut spec = provisioning::TenantSpec::parse(
+        demo.slug,
+        demo.name,
+        &owned(demo.hosts),
+        &owned(demo.locales),
+        &owned(demo.modules),
+        Some(demo.theme),
+        Some(demo.color),
+        Some(demo.description),
+    )?;
+    let logo_path = logo_dir(settings).join(demo.logo);
+    match std::fs::read(&logo_path) {
+        Ok(bytes) => spec.logo = Some(provisioning::Logo::parse(bytes)?),
+        Err(e) => {
+            tracing::warn!(path = %logo_path.display(), error = %e, "demo logo not found; tenant created without one")
+        }
+    }
+    let tenant = provisioning::create_tenant(db, blobs, spec)?;
+    fill(db, &tenant, demo)?;
+    println!("demo tenant {} created", demo.slug);
+    Ok(())
+}
+
+fn fill(db: &Db, tenant: &Tenant, demo: &DemoTenant) -> anyhow::Result<()> {
+    db.tenant(tenant, |conn| {
+        for (i, (slug, locale, title, summary, body)) in demo.pages.iter().enumerate() {
+            pages::upsert(
+                conn,
+                &pages::PageInput {
+                    slug: (*slug).into(),
+                    locale: *locale,
+                    title: (*title).into(),
+                    summary: (*summary).into(),
+                    body: (*body).into(),
+                    position: i as i32,
+                },
+            )?;
+        }
+        for (locale, title, body) in demo.posts {
+            blog::publish(conn, *locale, title, body)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn logo_dir(settings: &Settings) -> PathBuf {
+    let beside_themes = settings.themes_dir.join("../deploy/demo/logos");
+    if beside_themes.is_dir() {
+        return beside_themes;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/demo/logos"))
+}

@@ -1,0 +1,84 @@
+//! `civitas tenant ...`: create, list, show, suspend, resume.
+use anyhow::{bail, Context};
+use provisioning::{Logo, TenantSpec};
+use tenant_core::blob::LocalBlobStore;
+use tenant_core::names::TenantSlug;
+use tenant_core::{catalog, Tenant, TenantStatus};
+
+use crate::cli::{CreateArgs, TenantCommand};
+use crate::runtime::Database;
+use crate::settings::Settings;
+
+pub fn run(settings: &Settings, command: TenantCommand) -> anyhow::Result<()> {
+    match command {
+        TenantCommand::Create(args) => {
+            let spec = spec_from_args(settings, &args)?;
+            let database = Database::open(settings)?;
+            let blobs = LocalBlobStore::new(settings.blobs_dir());
+            let tenant = provisioning::create_tenant(&database.db, &blobs, spec)?;
+            print_json(&tenant)
+        }
+        TenantCommand::List { json } => {
+            let database = Database::open(settings)?;
+            let tenants = database.db.catalog(catalog::load_all)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&tenants)?);
+            } else {
+                print_table(&tenants);
+            }
+            Ok(())
+        }
+        TenantCommand::Show { slug } => {
+            let slug = TenantSlug::parse(&slug)?;
+            let database = Database::open(settings)?;
+            let tenant = database.db.catalog(|conn| catalog::load_one(conn, &slug))?;
+            print_json(&tenant)
+        }
+        TenantCommand::Suspend { slug } => set_status(settings, &slug, TenantStatus::Suspended),
+        TenantCommand::Resume { slug } => set_status(settings, &slug, TenantStatus::Active),
+    }
+}
+
+/// Checks everything that can be checked before touching the database.
+pub fn spec_from_args(settings: &Settings, args: &CreateArgs) -> anyhow::Result<TenantSpec> {
+    let mut spec = TenantSpec::parse(
+        &args.slug,
+        &args.name,
+        &args.hosts,
+        &args.locales,
+        &args.modules,
+        args.theme.as_deref(),
+        args.color.as_deref(),
+        args.description.as_deref(),
+    )?;
+    let theme = spec.theme.as_str();
+    if !settings.themes_dir.join(theme).join("templates").is_dir() && theme != "default" {
+        bail!("unknown theme {theme:?}: no folder {}", settings.themes_dir.join(theme).display());
+    }
+    if let Some(path) = &args.logo {
+        let bytes = std::fs::read(path).with_context(|| format!("reading the logo {}", path.display()))?;
+        spec.logo = Some(Logo::parse(bytes)?);
+    }
+    Ok(spec)
+}
+
+fn set_status(settings: &Settings, slug: &str, status: TenantStatus) -> anyhow::Result<()> {
+    let slug = TenantSlug::parse(slug)?;
+    let database = Database::open(settings)?;
+    let tenant = provisioning::set_tenant_status(&database.db, &slug, status)?;
+    print_json(&tenant)
+}
+
+fn print_json(tenant: &Tenant) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(tenant)?);
+    Ok(())
+}
+
+fn print_table(tenants: &[Tenant]) {
+    println!("{:<20} {:<11} {:<30} {:<8} {}", "SLUG", "STATUS", "PRIMARY HOST", "LOCALES", "NAME");
+    for t in tenants {
+        let locales: Vec<&str> = t.locales.iter().map(|l| l.as_str()).collect();
+        println!("{:<20} {:<11} {:<30} {:<8} {}", t.slug, t.status.as_str(), t.primary_host, locales.join(","), t.name);
+    }
+    println!("{} tenant(s)", tenants.len());
+}

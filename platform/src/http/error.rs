@@ -1,0 +1,79 @@
+//! Errors at the HTTP edge: one mapping from failures to statuses. The page a person
+//! sees is drawn by [`super::error_pages`]; 500s say nothing of their cause to the
+//! visitor and log the whole chain.
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use tenant_core::CoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+/// Marks a response whose body [`super::error_pages`] should replace with a page.
+#[derive(Clone, Debug)]
+pub struct ErrorPage {
+    /// A message safe to show (empty for 5xx).
+    pub detail: String,
+}
+
+impl From<CoreError> for AppError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::NotFound(_) => AppError::NotFound,
+            CoreError::Invalid(m) => AppError::BadRequest(m),
+            CoreError::Unavailable(m) => AppError::Unavailable(m),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+impl From<tera::Error> for AppError {
+    fn from(e: tera::Error) -> Self {
+        AppError::Internal(anyhow::Error::new(e).context("rendering a template"))
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let detail = match self {
+            AppError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "request failed");
+                String::new()
+            }
+            AppError::Unavailable(m) => {
+                tracing::warn!(reason = %m, "database unavailable");
+                String::new()
+            }
+            AppError::BadRequest(m) => m.clone(),
+            AppError::NotFound => String::new(),
+        };
+        let mut res = HttpResponse::build(self.status_code())
+            .content_type("text/plain; charset=utf-8")
+            .body(self.status_code().canonical_reason().unwrap_or("error"));
+        res.extensions_mut().insert(ErrorPage { detail });
+        res
+    }
+}

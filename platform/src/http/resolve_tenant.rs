@@ -1,0 +1,73 @@
+//! Host → tenant. Unknown host: a neutral 404 that names no tenant. Missing or
+//! malformed host: 400. Secondary host: 301 to the primary, same path and query.
+//! Suspended or provisioning tenant: 503 with a maintenance page.
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpResponse};
+use tenant_core::{Tenant, TenantStatus};
+
+use super::error_pages::render_error;
+use super::host::{request_host, RequestHost};
+use super::locale::negotiate;
+use super::render::{html, tenant_context};
+use crate::state::AppState;
+
+pub async fn resolve_tenant(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Err(actix_web::error::ErrorInternalServerError("application state missing"));
+    };
+    let peer = req.peer_addr().map(|a| a.ip());
+    let tls = req.app_config().secure();
+    let host = match request_host(req.head(), peer, &state.trusted_proxies, tls) {
+        Ok(h) => h,
+        Err(_) => {
+            let page = render_error(&state, req.request(), None, StatusCode::BAD_REQUEST, "");
+            return Ok(req.into_response(page));
+        }
+    };
+    let Some(found) = state.directory.lookup(&host.name) else {
+        let page = render_error(&state, req.request(), None, StatusCode::NOT_FOUND, "");
+        return Ok(req.into_response(page));
+    };
+    tracing::Span::current().record("tenant", found.tenant.slug.as_str());
+    if !found.is_primary {
+        let location = redirect_target(&host, &found.tenant, req.uri());
+        let res = HttpResponse::MovedPermanently().insert_header((header::LOCATION, location)).finish();
+        req.extensions_mut().insert(found.tenant);
+        return Ok(req.into_response(res));
+    }
+    if found.tenant.status != TenantStatus::Active {
+        let res = maintenance(&state, &req, &found.tenant);
+        req.extensions_mut().insert(found.tenant);
+        return Ok(req.into_response(res));
+    }
+    req.extensions_mut().insert(found.tenant);
+    next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+}
+
+fn redirect_target(host: &RequestHost, tenant: &Tenant, uri: &actix_web::http::Uri) -> String {
+    let port = host.port.map(|p| format!(":{p}")).unwrap_or_default();
+    let path_and_query = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    format!("{}://{}{}{}", host.scheme, tenant.primary_host, port, path_and_query)
+}
+
+fn maintenance(state: &AppState, req: &ServiceRequest, tenant: &Tenant) -> HttpResponse {
+    let locale = negotiate(req.request(), tenant);
+    let theme = state.themes.get(tenant.theme.as_str());
+    let ctx = tenant_context(state, tenant, locale, req.path());
+    let mut res = match theme.render("errors/maintenance.html", &ctx) {
+        Ok(body) => html(StatusCode::SERVICE_UNAVAILABLE, body),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "maintenance page failed to render");
+            HttpResponse::ServiceUnavailable().body("503 Service Unavailable")
+        }
+    };
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("300"));
+    res
+}

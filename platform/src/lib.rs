@@ -1,0 +1,58 @@
+//! `platform`: the actix-web application and the `civitas` binary.
+//!
+//! It owns HTTP: host routing, extractors, module handlers, templates, metrics. It
+//! reaches the database only through `tenant-core`, and tenants' lifecycle only
+//! through `provisioning`. No process-wide "current tenant" exists: tenant, user
+//! and locale are values carried by each request.
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod http;
+pub mod metrics;
+pub mod modules;
+pub mod ops;
+pub mod page_cache;
+pub mod runtime;
+pub mod settings;
+pub mod state;
+pub mod themes;
+
+use std::time::Duration;
+
+use cli::{Cli, ServeArgs};
+use settings::{default_themes_dir, FileSettings, Settings};
+use tenant_core::{DatabaseUrl, PoolOptions};
+
+/// Merges defaults, the settings file, the environment and the flags.
+pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<Settings> {
+    let file = match &cli.config {
+        Some(path) => FileSettings::load(path)?,
+        None => FileSettings::default(),
+    };
+    let database_url = cli.database_url.clone().or(file.database_url).filter(|u| !u.trim().is_empty());
+    let workers = serve
+        .and_then(|s| s.workers)
+        .or(file.workers)
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    let pool_size = serve.and_then(|s| s.pool_size).or(file.pool_size).unwrap_or(8);
+    if pool_size == 0 || workers == 0 {
+        anyhow::bail!("pool size and workers must be at least 1");
+    }
+    let trusted = match serve {
+        Some(s) if !s.trusted_proxies.is_empty() => s.trusted_proxies.clone(),
+        _ => file.trusted_proxies.unwrap_or_default(),
+    };
+    Ok(Settings {
+        database_url: database_url.map(DatabaseUrl::new),
+        data_dir: cli.data_dir.clone().or(file.data_dir).unwrap_or_else(|| "var".into()),
+        themes_dir: cli.themes_dir.clone().or(file.themes_dir).unwrap_or_else(default_themes_dir),
+        http_addr: serve.and_then(|s| s.http.clone()).or(file.http_addr).unwrap_or_else(|| "127.0.0.1:8080".into()),
+        ops_addr: serve.and_then(|s| s.ops.clone()).or(file.ops_addr).unwrap_or_else(|| "127.0.0.1:9090".into()),
+        trusted_proxies: trusted,
+        pool: PoolOptions { size: pool_size, ..PoolOptions::default() },
+        workers,
+        page_cache_ttl: Duration::from_millis(
+            serve.and_then(|s| s.page_cache_ms).or(file.page_cache_ms).unwrap_or(1000),
+        ),
+    })
+}

@@ -1,0 +1,133 @@
+//! Every metric Civitas exports, in one place. Names and labels are fixed here;
+//! `deploy/` dashboards and alert rules use exactly these (checked by
+//! `deploy/check-ops-files.sh`). The `tenant` label only takes tenant slugs, a set
+//! bounded by the catalog, or `_none`.
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+use tenant_core::{Directory, PoolStatus};
+
+use crate::page_cache::PageCache;
+
+pub struct Metrics {
+    registry: Registry,
+    /// Requests answered on tenant hosts, by tenant and status class.
+    pub requests: IntCounterVec,
+    /// Time to answer a request on the tenant listener.
+    pub latency: Histogram,
+    pool_connections: IntGaugeVec,
+    pool_max: IntGauge,
+    pool_waiting: IntGauge,
+    pool_failures: IntCounter,
+    tenants: IntGaugeVec,
+    directory_reloads: IntCounter,
+    directory_last_reload: IntGauge,
+    cache_hits: IntCounter,
+    cache_misses: IntCounter,
+}
+
+impl Metrics {
+    pub fn new() -> prometheus::Result<Self> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("civitas_http_requests_total", "Requests answered on tenant hosts, by tenant and status class."),
+            &["tenant", "status_class"],
+        )?;
+        let latency = Histogram::with_opts(
+            HistogramOpts::new(
+                "civitas_http_request_duration_seconds",
+                "Time to answer a request on the tenant listener.",
+            )
+            .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+        )?;
+        let pool_connections = IntGaugeVec::new(
+            Opts::new("civitas_db_pool_connections", "Database connections in the pool, by state."),
+            &["state"],
+        )?;
+        let pool_max = IntGauge::new("civitas_db_pool_max_connections", "Largest size the pool may reach.")?;
+        let pool_waiting = IntGauge::new("civitas_db_pool_waiting", "Requests waiting for a database connection.")?;
+        let pool_failures = IntCounter::new(
+            "civitas_db_pool_checkout_failures_total",
+            "Times no database connection could be had in time.",
+        )?;
+        let tenants =
+            IntGaugeVec::new(Opts::new("civitas_tenants", "Tenants in the directory, by status."), &["status"])?;
+        let directory_reloads =
+            IntCounter::new("civitas_directory_reloads_total", "Times the tenant directory was reloaded.")?;
+        let directory_last_reload = IntGauge::new(
+            "civitas_directory_last_reload_timestamp_seconds",
+            "Unix time of the last successful directory reload.",
+        )?;
+        let cache_hits = IntCounter::new("civitas_page_cache_hits_total", "Pages served from the page cache.")?;
+        let cache_misses = IntCounter::new("civitas_page_cache_misses_total", "Cacheable pages rendered afresh.")?;
+        let build_info = IntGaugeVec::new(Opts::new("civitas_build_info", "Civitas build, value 1."), &["version"])?;
+        build_info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(pool_connections.clone()))?;
+        registry.register(Box::new(pool_max.clone()))?;
+        registry.register(Box::new(pool_waiting.clone()))?;
+        registry.register(Box::new(pool_failures.clone()))?;
+        registry.register(Box::new(tenants.clone()))?;
+        registry.register(Box::new(directory_reloads.clone()))?;
+        registry.register(Box::new(directory_last_reload.clone()))?;
+        registry.register(Box::new(cache_hits.clone()))?;
+        registry.register(Box::new(cache_misses.clone()))?;
+        registry.register(Box::new(build_info))?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            pool_connections,
+            pool_max,
+            pool_waiting,
+            pool_failures,
+            tenants,
+            directory_reloads,
+            directory_last_reload,
+            cache_hits,
+            cache_misses,
+        })
+    }
+
+    /// Counts one answered request.
+    pub fn observe(&self, tenant: &str, status: u16, seconds: f64) {
+        let class = match status {
+            100..=199 => "1xx",
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        };
+        self.requests.with_label_values(&[tenant, class]).inc();
+        self.latency.observe(seconds);
+    }
+
+    /// The text exposition, with gauges read fresh from their sources.
+    pub fn render(&self, pool: PoolStatus, directory: &Directory, cache: &PageCache) -> String {
+        use std::sync::atomic::Ordering;
+        self.pool_connections.with_label_values(&["idle"]).set(i64::from(pool.idle));
+        self.pool_connections.with_label_values(&["in_use"]).set(i64::from(pool.in_use));
+        self.pool_max.set(i64::from(pool.max_size));
+        self.pool_waiting.set(pool.waiting);
+        catch_up(&self.pool_failures, pool.checkout_failures);
+        for (status, n) in directory.snapshot().count_by_status() {
+            self.tenants.with_label_values(&[status.as_str()]).set(n as i64);
+        }
+        catch_up(&self.directory_reloads, directory.reload_count());
+        self.directory_last_reload.set(directory.last_reload_unix() as i64);
+        catch_up(&self.cache_hits, cache.hits.load(Ordering::Relaxed));
+        catch_up(&self.cache_misses, cache.misses.load(Ordering::Relaxed));
+        let mut out = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+/// Brings a Prometheus counter up to a monotonic count kept elsewhere.
+fn catch_up(counter: &IntCounter, total: u64) {
+    let have = counter.get();
+    if total > have {
+        counter.inc_by(total - have);
+    }
+}

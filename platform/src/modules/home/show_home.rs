@@ -1,0 +1,40 @@
+//! `GET /`: the institution's presentation, its pages and latest news.
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpResponse};
+use tenant_core::content::{blog, pages};
+use tenant_core::names::ModuleName;
+
+use crate::http::error::AppError;
+use crate::http::extract::{CurrentTenant, RequestLocale};
+use crate::http::render::{html, tenant_context};
+use crate::page_cache::CacheKey;
+use crate::state::AppState;
+
+#[get("/")]
+pub async fn show_home(
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+) -> Result<HttpResponse, AppError> {
+    let key = CacheKey::new(&tenant, locale, "/");
+    if let Some(body) = state.cache.get(&key) {
+        return Ok(html(StatusCode::OK, body));
+    }
+    let with_blog = tenant.has_module(ModuleName::Blog);
+    let (db, t) = (state.db.clone(), tenant.0.clone());
+    let (page_list, posts) = web::block(move || {
+        db.tenant(&t, |conn| {
+            let page_list = pages::list_published(conn, locale)?;
+            let posts = if with_blog { blog::latest(conn, locale, 3)? } else { Vec::new() };
+            Ok((page_list, posts))
+        })
+    })
+    .await??;
+    let mut ctx = tenant_context(&state, &tenant, locale, "/");
+    ctx.insert("pages", &page_list);
+    ctx.insert("posts", &posts);
+    ctx.insert("show_blog", &with_blog);
+    let body: web::Bytes = state.themes.get(tenant.theme.as_str()).render("home.html", &ctx)?.into();
+    state.cache.put(key, body.clone());
+    Ok(html(StatusCode::OK, body))
+}

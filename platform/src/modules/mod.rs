@@ -1,0 +1,28 @@
+//! Participation modules and the site-wide routes. Each module registers its routes
+//! with `configure`; a module switched off for a tenant answers 404 on that tenant only.
+pub mod blog;
+pub mod home;
+pub mod pages;
+pub mod site;
+
+use actix_web::web;
+use tenant_core::names::ModuleName;
+use tenant_core::Tenant;
+
+use crate::http::error::AppError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    site::configure(cfg);
+    home::configure(cfg);
+    pages::configure(cfg);
+    blog::configure(cfg);
+}
+
+/// Refuses a request to a module the tenant has not switched on.
+pub fn require(tenant: &Tenant, module: ModuleName) -> Result<(), AppError> {
+    if tenant.has_module(module) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}

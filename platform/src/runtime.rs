@@ -1,0 +1,60 @@
+//! Opening the database the settings point to (or the embedded one) and building the
+//! shared state.
+use std::sync::Arc;
+
+use anyhow::Context;
+use tenant_core::blob::LocalBlobStore;
+use tenant_core::db::embedded::EmbeddedPostgres;
+use tenant_core::{migrations, DatabaseUrl, Db, Directory};
+
+use crate::metrics::Metrics;
+use crate::page_cache::PageCache;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::themes::Themes;
+
+/// A database pool, and the embedded cluster behind it when there is one (stopped
+/// when this value drops, unless another process still uses it).
+pub struct Database {
+    pub db: Db,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects (starting the embedded cluster if no URL is set) and brings the
+    /// catalog schema up to date.
+    pub fn open(settings: &Settings) -> anyhow::Result<Self> {
+        let (url, embedded) = match &settings.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let pg = EmbeddedPostgres::start(&settings.embedded_pg_dir())?;
+                (DatabaseUrl::new(pg.url()), Some(pg))
+            }
+        };
+        let db = Db::new(url, &settings.pool);
+        let conn = db.dedicated().context("connecting to PostgreSQL")?;
+        let applied = migrations::run_catalog(conn)?;
+        for version in applied {
+            tracing::info!(%version, "catalog migration applied");
+        }
+        Ok(Self { db, embedded })
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        self.embedded.is_some()
+    }
+}
+
+/// Everything the HTTP layer shares, ready to serve.
+pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
+    let themes = Themes::load(&settings.themes_dir)?;
+    Ok(AppState {
+        db,
+        directory: Arc::new(Directory::default()),
+        themes: Arc::new(themes),
+        cache: Arc::new(PageCache::new(settings.page_cache_ttl)),
+        metrics: Arc::new(Metrics::new()?),
+        blobs: Arc::new(LocalBlobStore::new(settings.blobs_dir())),
+        trusted_proxies: settings.trusted_proxies.clone().into(),
+    })
+}

@@ -1,0 +1,94 @@
+//! One typed settings struct: defaults, then an optional TOML file, then `CIVITAS_*`
+//! environment variables and command-line flags (clap merges those two). Unknown
+//! keys in the file, and unknown `CIVITAS_*` variables, stop the program: a typo in
+//! a setting must not be silently ignored.
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use tenant_core::{DatabaseUrl, PoolOptions};
+
+/// Settings read from `--config FILE`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub themes_dir: Option<PathBuf>,
+    pub http_addr: Option<String>,
+    pub ops_addr: Option<String>,
+    pub trusted_proxies: Option<Vec<IpAddr>>,
+    pub pool_size: Option<u32>,
+    pub workers: Option<usize>,
+    pub page_cache_ms: Option<u64>,
+}
+
+impl FileSettings {
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("in {}", path.display()))
+    }
+}
+
+/// Every environment variable Civitas reads.
+pub const KNOWN_ENV: &[&str] = &[
+    "CIVITAS_CONFIG",
+    "CIVITAS_DATABASE_URL",
+    "CIVITAS_DATA_DIR",
+    "CIVITAS_THEMES_DIR",
+    "CIVITAS_HTTP_ADDR",
+    "CIVITAS_OPS_ADDR",
+    "CIVITAS_TRUSTED_PROXIES",
+    "CIVITAS_POOL_SIZE",
+    "CIVITAS_WORKERS",
+    "CIVITAS_PAGE_CACHE_MS",
+    "CIVITAS_LOG",
+    "CIVITAS_LOG_FORMAT",
+];
+
+/// Refuses `CIVITAS_*` variables that nothing reads (`CIVITAS_TEST_*` belongs to tests).
+pub fn check_environment() -> anyhow::Result<()> {
+    let unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| k.starts_with("CIVITAS_") && !k.starts_with("CIVITAS_TEST_") && !KNOWN_ENV.contains(&k.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        bail!("unknown environment variable(s) {}: known ones are {}", unknown.join(", "), KNOWN_ENV.join(", "));
+    }
+    Ok(())
+}
+
+/// The resolved settings the program runs with.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database_url: Option<DatabaseUrl>,
+    pub data_dir: PathBuf,
+    pub themes_dir: PathBuf,
+    pub http_addr: String,
+    pub ops_addr: String,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub pool: PoolOptions,
+    pub workers: usize,
+    pub page_cache_ttl: Duration,
+}
+
+impl Settings {
+    pub fn blobs_dir(&self) -> PathBuf {
+        self.data_dir.join("blobs")
+    }
+
+    pub fn embedded_pg_dir(&self) -> PathBuf {
+        self.data_dir.join("pg")
+    }
+}
+
+/// Where the themes are: the setting, else `./themes`, else the source tree's.
+pub fn default_themes_dir() -> PathBuf {
+    let local = PathBuf::from("themes");
+    if local.join("default").is_dir() {
+        return local;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../themes"))
+}

@@ -1,0 +1,22 @@
+//! What every request handler can reach, built once at start.
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use tenant_core::blob::BlobStore;
+use tenant_core::{Db, Directory};
+
+use crate::metrics::Metrics;
+use crate::page_cache::PageCache;
+use crate::themes::Themes;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub directory: Arc<Directory>,
+    pub themes: Arc<Themes>,
+    pub cache: Arc<PageCache>,
+    pub metrics: Arc<Metrics>,
+    pub blobs: Arc<dyn BlobStore>,
+    /// Peers whose forwarded headers are believed.
+    pub trusted_proxies: Arc<[IpAddr]>,
+}

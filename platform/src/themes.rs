@@ -1,0 +1,211 @@
+//! Themes: Tera templates, static assets and interface messages, loaded once at start.
+//!
+//! `themes/default/` is complete; another theme overrides any of its templates, assets
+//! or messages and inherits the rest (`Tera::extend`: the theme's files win).
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _};
+use tenant_core::names::Locale;
+
+/// A static file held in memory: served by exact name, so no path can escape.
+pub struct Asset {
+    pub bytes: Arc<[u8]>,
+    pub content_type: &'static str,
+    pub etag: String,
+}
+
+/// One theme, with the default theme's files filling its gaps.
+pub struct Theme {
+    tera: tera::Tera,
+    assets: HashMap<String, Arc<Asset>>,
+    messages: HashMap<Locale, Arc<serde_json::Value>>,
+}
+
+/// Every theme found under the themes folder.
+pub struct Themes {
+    default: Theme,
+    others: HashMap<String, Theme>,
+}
+
+impl Themes {
+    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+        let default_dir = dir.join("default");
+        if !default_dir.join("templates").is_dir() {
+            bail!("no default theme at {} (set CIVITAS_THEMES_DIR)", default_dir.display());
+        }
+        let default_tera = load_templates(&default_dir)?;
+        let default_assets = load_assets(&default_dir.join("static"))?;
+        let default_messages = load_messages(&default_dir.join("locales"), &BTreeMap::new())?;
+        let mut others = HashMap::new();
+        for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !entry.file_type()?.is_dir() || name == "default" || tenant_core::names::ThemeName::parse(&name).is_err()
+            {
+                continue;
+            }
+            let theme = {
+                let path = entry.path();
+                let mut tera =
+                    if path.join("templates").is_dir() { load_templates(&path)? } else { tera::Tera::default() };
+                tera.extend(&default_tera).with_context(|| format!("theme {name}"))?;
+                register(&mut tera);
+                tera.build_inheritance_chains().with_context(|| format!("theme {name}"))?;
+                let mut assets = default_assets.clone();
+                assets.extend(load_assets(&path.join("static"))?);
+                let messages = load_messages(&path.join("locales"), &default_messages)?;
+                Theme { tera, assets, messages: to_json(&messages) }
+            };
+            others.insert(name, theme);
+        }
+        let default = Theme { tera: default_tera, assets: default_assets, messages: to_json(&default_messages) };
+        Ok(Self { default, others })
+    }
+
+    /// The named theme, or the default one when a tenant names a theme this
+    /// installation does not have.
+    pub fn get(&self, name: &str) -> &Theme {
+        self.others.get(name).unwrap_or(&self.default)
+    }
+
+    pub fn default_theme(&self) -> &Theme {
+        &self.default
+    }
+
+    pub fn exists(&self, name: &str) -> bool {
+        name == "default" || self.others.contains_key(name)
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.others.keys().map(String::as_str).chain(["default"]).collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+impl Theme {
+    pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, tera::Error> {
+        self.tera.render(template, ctx)
+    }
+
+    pub fn asset(&self, path: &str) -> Option<&Arc<Asset>> {
+        self.assets.get(path)
+    }
+
+    /// The interface messages in `locale`, as a JSON object for templates.
+    pub fn messages(&self, locale: Locale) -> Arc<serde_json::Value> {
+        self.messages.get(&locale).cloned().unwrap_or_default()
+    }
+
+    /// One message, for text built outside templates.
+    pub fn message(&self, locale: Locale, key: &str) -> String {
+        self.messages.get(&locale).and_then(|m| m.get(key)).and_then(|v| v.as_str()).unwrap_or(key).to_owned()
+    }
+}
+
+fn load_templates(theme_dir: &Path) -> anyhow::Result<tera::Tera> {
+    let glob = format!("{}/templates/**/*.html", theme_dir.display());
+    let mut tera = tera::Tera::new(&glob).with_context(|| format!("loading templates from {glob}"))?;
+    register(&mut tera);
+    Ok(tera)
+}
+
+fn register(tera: &mut tera::Tera) {
+    tera.register_filter("paragraphs", paragraphs);
+    tera.register_filter("date", date);
+}
+
+/// `{{ when | date(format="%d/%m/%Y") }}` for RFC 3339 timestamps.
+fn date(value: &tera::Value, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let format = args.get("format").and_then(|f| f.as_str()).unwrap_or("%Y-%m-%d");
+    let raw = value.as_str().ok_or_else(|| tera::Error::msg("date: expected a timestamp string"))?;
+    let when = chrono::DateTime::parse_from_rfc3339(raw).map_err(|e| tera::Error::msg(format!("date: {e}")))?;
+    Ok(tera::Value::String(when.format(format).to_string()))
+}
+
+/// Plain text to HTML paragraphs: escaped, one `<p>` per blank-line-separated block.
+fn paragraphs(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let text = value.as_str().unwrap_or_default();
+    let html: String = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>\n", tera::escape_html(p).replace('\n', "<br>")))
+        .collect();
+    Ok(tera::Value::String(html))
+}
+
+fn load_assets(dir: &Path) -> anyhow::Result<HashMap<String, Arc<Asset>>> {
+    let mut out = HashMap::new();
+    if dir.is_dir() {
+        walk(dir, dir, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut HashMap<String, Arc<Asset>>) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(root, &path, out)?;
+            continue;
+        }
+        let Ok(rel) = path.strip_prefix(root) else { continue };
+        let Some(rel) = rel.to_str() else { continue };
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let etag = format!("\"{:016x}\"", fnv1a(&bytes));
+        out.insert(
+            rel.replace('\\', "/"),
+            Arc::new(Asset { content_type: content_type(rel), bytes: bytes.into(), etag }),
+        );
+    }
+    Ok(())
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A stable, cheap content hash for ETags.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+type Messages = BTreeMap<Locale, BTreeMap<String, String>>;
+
+fn load_messages(dir: &Path, base: &Messages) -> anyhow::Result<Messages> {
+    let mut out = base.clone();
+    for locale in Locale::ALL {
+        let file = dir.join(format!("{}.toml", locale.as_str()));
+        if !file.exists() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        let map: BTreeMap<String, String> = toml::from_str(&text).with_context(|| format!("in {}", file.display()))?;
+        out.entry(locale).or_default().extend(map);
+    }
+    Ok(out)
+}
+
+fn to_json(m: &Messages) -> HashMap<Locale, Arc<serde_json::Value>> {
+    m.iter()
+        .map(|(l, map)| {
+            let obj = map.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+            (*l, Arc::new(serde_json::Value::Object(obj)))
+        })
+        .collect()
+}
