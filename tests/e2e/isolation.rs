@@ -1,0 +1,91 @@
+//! Tenant isolation: rows written through one tenant never show through another's
+//! host, including under concurrency on a small pool.
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use rand::Rng;
+
+use crate::support::http::get;
+use crate::support::{tenants, TestApp, TestConfig, TestDb};
+
+#[test]
+fn two_thousand_requests_over_fifty_tenants_on_four_connections_see_only_their_own_rows() {
+    let tdb = TestDb::new();
+    let db = tdb.db(4);
+    let n = 50;
+    for i in 0..n {
+        let t = tenants::create(&db, &format!("iso{i:02}"), &[&format!("iso{i:02}.test")], &["pages"]);
+        tenants::add_page(&db, &t, "marker", &format!("marker-of-iso{i:02}"), &format!("secret body of iso{i:02}"));
+    }
+    // No page cache: every request goes to the database through the pool of 4.
+    let app = TestApp::start(&tdb, TestConfig { pool_size: 4, page_cache_ms: 0, ..TestConfig::default() });
+    let addr = app.http;
+    let checked = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let checked = Arc::clone(&checked);
+            std::thread::spawn(move || {
+                let mut rng = rand::rng();
+                for _ in 0..125 {
+                    let i: usize = rng.random_range(0..n);
+                    let me = format!("iso{i:02}");
+                    let path = if rng.random_bool(0.5) { "/" } else { "/pages/marker" };
+                    let r = get(addr, &format!("{me}.test"), path);
+                    assert_eq!(r.status, 200, "{me}{path}");
+                    assert!(r.body.contains(&format!("marker-of-{me}")), "{me}{path} misses its own row");
+                    for other in 0..n {
+                        if other != i {
+                            assert!(!r.body.contains(&format!("of-iso{other:02}")), "{me} saw iso{other:02}'s row");
+                        }
+                    }
+                    checked.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("no assertion failed in a worker thread");
+    }
+    assert_eq!(checked.load(Ordering::Relaxed), 2000);
+}
+
+#[test]
+fn a_page_of_one_tenant_is_not_found_through_another_host() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let a = tenants::create(&db, "owner", &["owner.test"], &["pages"]);
+    tenants::create(&db, "other", &["other.test"], &["pages"]);
+    tenants::add_page(&db, &a, "private-plan", "Owner's plan", "only for owner");
+    let app = TestApp::start(&tdb, TestConfig::default());
+    assert_eq!(get(app.http, "owner.test", "/pages/private-plan").status, 200);
+    let r = get(app.http, "other.test", "/pages/private-plan");
+    assert_eq!(r.status, 404);
+    assert!(!r.body.contains("only for owner"));
+}
+
+#[test]
+fn a_connection_returned_to_the_pool_keeps_no_tenant_search_path() {
+    use diesel::RunQueryDsl;
+    let tdb = TestDb::new();
+    let db = tdb.db(1);
+    let t = tenants::create(&db, "scoped", &["scoped.test"], &[]);
+    db.tenant(&t, |conn| {
+        #[derive(diesel::QueryableByName)]
+        struct P {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            p: String,
+        }
+        let inside: P = diesel::sql_query("SELECT current_setting('search_path') AS p").get_result(conn)?;
+        assert_eq!(inside.p, "t_scoped");
+        Ok(())
+    })
+    .unwrap();
+    // The same (only) pooled connection, outside any tenant transaction: tenant tables
+    // must not resolve.
+    let leaked = db.catalog(|conn| {
+        Ok(diesel::sql_query("SET LOCAL search_path TO DEFAULT")
+            .execute(conn)
+            .and_then(|_| diesel::sql_query("SELECT 1 FROM pages").execute(conn)))
+    });
+    assert!(matches!(leaked, Ok(Err(_))), "pages resolved outside a tenant transaction");
+}

@@ -1,0 +1,76 @@
+//! A PostgreSQL server for the tests, and a fresh database per test.
+//!
+//! `CIVITAS_TEST_DATABASE_URL` (a superuser URL ending in a database name) points at
+//! an existing server; otherwise the tests start the embedded cluster in
+//! `target/tmp/test-pg` once and reuse it (`deploy/dev/test.sh` stops it afterwards).
+use std::sync::OnceLock;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use tenant_core::db::embedded::EmbeddedPostgres;
+use tenant_core::{migrations, DatabaseUrl, Db, PoolOptions};
+
+pub struct Cluster {
+    base: String,
+}
+
+impl Cluster {
+    /// The URL of database `name` on this server.
+    pub fn url_for(&self, name: &str) -> String {
+        match self.base.split_once('?') {
+            Some((head, query)) => format!("{}/{name}?{query}", head.rsplit_once('/').map(|(h, _)| h).unwrap_or(head)),
+            None => format!("{}/{name}", self.base.rsplit_once('/').map(|(h, _)| h).unwrap_or(&self.base)),
+        }
+    }
+
+    fn admin(&self) -> PgConnection {
+        PgConnection::establish(&self.url_for("postgres")).expect("connect to the test cluster")
+    }
+}
+
+pub fn cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        if let Ok(url) = std::env::var("CIVITAS_TEST_DATABASE_URL") {
+            return Cluster { base: url };
+        }
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-pg");
+        let pg = EmbeddedPostgres::start(&dir).expect("start the embedded test cluster");
+        let base = pg.url();
+        // Kept running for the other tests of this run; the test script stops it.
+        std::mem::forget(pg);
+        Cluster { base }
+    })
+}
+
+/// A database of its own, with the catalog migrated; dropped with the value.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        let cluster = cluster();
+        let name = format!("civitas_test_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut cluster.admin()).expect("create test db");
+        let url = cluster.url_for(&name);
+        let conn = PgConnection::establish(&url).expect("connect to test db");
+        migrations::run_catalog(conn).expect("catalog migrations");
+        Self { name, url }
+    }
+
+    pub fn db(&self, pool_size: u32) -> Db {
+        Db::new(DatabaseUrl::new(self.url.clone()), &PoolOptions { size: pool_size, ..PoolOptions::default() })
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url).expect("connect to test db")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .execute(&mut cluster().admin());
+    }
+}

@@ -1,0 +1,9 @@
+//! Test support: a real PostgreSQL, the real server, a raw HTTP client.
+#![allow(dead_code)]
+pub mod app;
+pub mod cluster;
+pub mod http;
+pub mod tenants;
+
+pub use app::{TestApp, TestConfig};
+pub use cluster::TestDb;
