@@ -90,7 +90,7 @@ pub fn start(state: AppState, options: &ServeOptions) -> std::io::Result<Running
 
     let ops_data = data.clone();
     let ops = HttpServer::new(move || App::new().app_data(ops_data.clone()).configure(ops::configure))
-        .workers(1)
+        .workers(options.workers.min(2))
         .worker_max_blocking_threads(2)
         .shutdown_timeout(2)
         .bind(&options.ops)?;

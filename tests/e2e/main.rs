@@ -1,4 +1,5 @@
 //! End-to-end tests: the real server and CLI against a real PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a failed expectation is the test failing
 mod support;
 
 mod cli;

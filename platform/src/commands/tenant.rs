@@ -75,7 +75,7 @@ fn print_json(tenant: &Tenant) -> anyhow::Result<()> {
 }
 
 fn print_table(tenants: &[Tenant]) {
-    println!("{:<20} {:<11} {:<30} {:<8} {}", "SLUG", "STATUS", "PRIMARY HOST", "LOCALES", "NAME");
+    println!("{:<20} {:<11} {:<30} {:<8} NAME", "SLUG", "STATUS", "PRIMARY HOST", "LOCALES");
     for t in tenants {
         let locales: Vec<&str> = t.locales.iter().map(|l| l.as_str()).collect();
         println!("{:<20} {:<11} {:<30} {:<8} {}", t.slug, t.status.as_str(), t.primary_host, locales.join(","), t.name);

@@ -29,7 +29,8 @@ pub fn best_match(header: &str, offered: &[Locale]) -> Option<Locale> {
         let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
         let q =
             parts.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
-        if !(q > 0.0) {
+        // `q=0` means "not acceptable"; NaN is no preference at all.
+        if q.is_nan() || q <= 0.0 {
             continue;
         }
         let primary = tag.split('-').next().unwrap_or("");

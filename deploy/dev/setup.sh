@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Civitas needs on a fresh Debian
+# machine. Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+packages=(postgresql libpq-dev build-essential pkg-config)
+[ "${CIVITAS_SETUP_TESTS:-0}" = 1 ] && packages+=(chromium fonts-dejavu-core wrk)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  # Debian starts services on install; Civitas runs its own private cluster, so keep
+  # the system one from starting (and from taking port 5432) when we can.
+  blocker=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod +x /usr/sbin/policy-rc.d
+    blocker=/usr/sbin/policy-rc.d
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}"; then
+    $sudo apt-get update
+    $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
+  [ -n "$blocker" ] && $sudo rm -f "$blocker"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: cargo is missing: install Rust with rustup (https://rustup.rs), then run this again" >&2
+  exit 1
+fi
+echo "setup: ready"

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Browser tests of the tenant sites: headless Chromium (Debian's package) driven by
+# playwright-core, run by node's test runner against a `civitas serve` of its own,
+# with two tenants in a fresh embedded PostgreSQL that is gone when this script ends.
+#
+#   bash tests/browser/run.sh
+#
+# CIVITAS_BIN overrides the binary (default: target/debug/civitas of this checkout).
+# Screenshots land in tests/browser/screenshots/ (git-ignored).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+bin="${CIVITAS_BIN:-$repo/target/debug/civitas}"
+
+# The binary refuses unknown CIVITAS_* variables (CIVITAS_BIN is one), and an
+# inherited database URL or config file would point it away from the fresh embedded
+# database this run is about: keep only CIVITAS_TEST_*.
+while IFS= read -r name; do
+  case "$name" in
+    CIVITAS_TEST_*) ;;
+    CIVITAS_*) unset "$name" ;;
+  esac
+done < <(compgen -e)
+
+if [[ ! -x "$bin" ]]; then
+  echo "run.sh: no civitas binary at $bin (build it first, or set CIVITAS_BIN)" >&2
+  exit 1
+fi
+
+# --- Chromium, from Debian's packages (playwright never downloads a browser here) ---
+chromium_packages=(chromium fonts-dejavu-core)
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "run.sh: installing ${chromium_packages[*]}" >&2
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${chromium_packages[@]}"; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${chromium_packages[@]}"
+  fi
+fi
+
+# --- playwright-core, from the lock file ---
+if [[ ! -d "$here/node_modules" ]]; then
+  (cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+
+# --- a fresh data folder: embedded PostgreSQL and stored logos ---
+data_dir="$(mktemp -d /tmp/civitas-browser.XXXXXX)"
+chmod 755 "$data_dir" # run as root, the cluster runs as the postgres user
+server_log="$data_dir/server.log"
+server_pid=""
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do # up to 30 s: the server drains, then stops PostgreSQL
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$server_pid" 2>/dev/null; then
+      echo "run.sh: civitas serve (pid $server_pid) did not stop on SIGTERM; killing it" >&2
+      kill -KILL "$server_pid" 2>/dev/null || true
+    fi
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  # Should the server have died without stopping its cluster, stop that postmaster.
+  local pidfile="$data_dir/pg/data/postmaster.pid"
+  if [[ -f "$pidfile" ]]; then
+    local pg_pid
+    pg_pid="$(head -n 1 "$pidfile")"
+    if [[ "$pg_pid" =~ ^[0-9]+$ ]] && kill -0 "$pg_pid" 2>/dev/null; then
+      echo "run.sh: the embedded PostgreSQL (pid $pg_pid) was left running; stopping it" >&2
+      kill -INT "$pg_pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do
+        kill -0 "$pg_pid" 2>/dev/null || break
+        sleep 0.1
+      done
+    fi
+  fi
+  if [[ $status -ne 0 && -s "$server_log" ]]; then
+    echo "run.sh: last lines of the server's output:" >&2
+    tail -n 40 "$server_log" >&2 || true
+  fi
+  rm -rf "$data_dir"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+export CIVITAS_DATA_DIR="$data_dir"
+export CIVITAS_THEMES_DIR="$repo/themes"
+export CIVITAS_LOG=warn
+logos="$repo/deploy/demo/logos"
+
+# --- two tenants (names and hosts are what pages.test.mjs expects) ---
+"$bin" tenant create --slug ville --name "Ville de Lumière" \
+  --host ville.localhost --host www.ville.localhost \
+  --locale fr --locale en --module pages --module blog \
+  --theme default --color '#000091' --logo "$logos/lumiere.svg" \
+  --description "Participez aux projets de la ville : budget participatif, concertations et consultations." \
+  >/dev/null
+"$bin" tenant create --slug campus --name "Campus Horizon" \
+  --host campus.localhost \
+  --locale en --locale fr --module pages \
+  --theme civic --color '#6e2a8c' --logo "$logos/campus.svg" \
+  --description "Have your say on campus life: consultations, projects and student initiatives." \
+  >/dev/null
+
+# --- the server, on free ports of 127.0.0.1 ---
+"$bin" serve --http 127.0.0.1:0 --ops 127.0.0.1:0 >"$server_log" 2>&1 &
+server_pid=$!
+
+http_port=""
+ops_port=""
+for _ in $(seq 1 600); do # up to 60 s
+  if [[ -z "$http_port" ]]; then
+    http_port="$(sed -n 's|^civitas: tenant sites on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$server_log" | head -n 1)"
+  fi
+  if [[ -z "$ops_port" ]]; then
+    ops_port="$(sed -n 's|^civitas: ops on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$server_log" | head -n 1)"
+  fi
+  [[ -n "$http_port" && -n "$ops_port" ]] && break
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "run.sh: civitas serve exited before listening" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+if [[ -z "$http_port" || -z "$ops_port" ]]; then
+  echo "run.sh: civitas serve printed no listening address within 60 s" >&2
+  exit 1
+fi
+export CIVITAS_TEST_HTTP_PORT="$http_port"
+export CIVITAS_TEST_OPS_PORT="$ops_port"
+
+# Ready means the tenant directory is loaded.
+ready=""
+for _ in $(seq 1 300); do # up to 30 s
+  if node -e "fetch('http://127.0.0.1:$ops_port/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
+    ready=1
+    break
+  fi
+  sleep 0.1
+done
+if [[ -z "$ready" ]]; then
+  echo "run.sh: /readyz did not answer 200 within 30 s" >&2
+  exit 1
+fi
+echo "run.sh: civitas serving tenant sites on 127.0.0.1:$http_port (ops $ops_port)" >&2
+
+cd "$here"
+node --test --test-reporter=tap --test-reporter-destination=stdout
