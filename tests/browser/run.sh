@@ -48,10 +48,15 @@ data_dir="$(mktemp -d /tmp/civitas-browser.XXXXXX)"
 chmod 755 "$data_dir" # run as root, the cluster runs as the postgres user
 server_log="$data_dir/server.log"
 server_pid=""
+tests_pid=""
 
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  if [[ -n "$tests_pid" ]] && kill -0 "$tests_pid" 2>/dev/null; then
+    kill -TERM "$tests_pid" 2>/dev/null || true
+    wait "$tests_pid" 2>/dev/null || true
+  fi
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
     for _ in $(seq 1 300); do # up to 30 s: the server drains, then stops PostgreSQL
@@ -150,5 +155,11 @@ if [[ -z "$ready" ]]; then
 fi
 echo "run.sh: civitas serving tenant sites on 127.0.0.1:$http_port (ops $ops_port)" >&2
 
+# In the background and waited for, so that a signal to this script runs the cleanup
+# at once instead of after the tests. Chromium's temporary profile goes under the
+# data folder, so that it is removed even when the tests are cut short.
+mkdir -p "$data_dir/tmp"
 cd "$here"
-node --test --test-reporter=tap --test-reporter-destination=stdout
+TMPDIR="$data_dir/tmp" node --test --test-reporter=tap --test-reporter-destination=stdout &
+tests_pid=$!
+wait "$tests_pid"

@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod database_down;
 mod directory_notify;
+mod embedded_cluster;
 mod isolation;
 mod metrics;
 mod migrations;

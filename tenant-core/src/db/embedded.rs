@@ -196,7 +196,11 @@ impl Drop for EmbeddedPostgres {
 
 /// Locates `initdb` and `pg_ctl`: the newest `/usr/lib/postgresql/*/bin`, else `PATH`.
 pub fn find_server_binaries() -> CoreResult<PathBuf> {
-    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+    find_server_binaries_in(Path::new("/usr/lib/postgresql"), std::env::var_os("PATH"))
+}
+
+fn find_server_binaries_in(debian_root: &Path, path: Option<std::ffi::OsString>) -> CoreResult<PathBuf> {
+    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir(debian_root)
         .into_iter()
         .flatten()
         .flatten()
@@ -210,7 +214,7 @@ pub fn find_server_binaries() -> CoreResult<PathBuf> {
     if let Some((_, bin)) = versions.pop() {
         return Ok(bin);
     }
-    if let Some(paths) = std::env::var_os("PATH") {
+    if let Some(paths) = path {
         for dir in std::env::split_paths(&paths) {
             if dir.join("initdb").exists() && dir.join("pg_ctl").exists() {
                 return Ok(dir);
@@ -256,4 +260,18 @@ fn chown_to(path: &Path, user: &str) -> CoreResult<()> {
     })?;
     nix::unistd::chown(path, Some(account.uid), Some(account.gid))
         .map_err(|e| CoreError::Embedded(format!("giving {} to {user}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_server_binaries_name_the_debian_package() {
+        let empty = std::env::temp_dir().join(format!("no-pg-{}", std::process::id()));
+        let err = find_server_binaries_in(&empty, Some(empty.clone().into_os_string())).err().map(|e| e.to_string());
+        let msg = err.unwrap_or_default();
+        assert!(msg.contains("apt-get install postgresql"), "{msg}");
+        assert!(msg.contains("CIVITAS_DATABASE_URL"), "{msg}");
+    }
 }
