@@ -68,13 +68,13 @@ impl Tenant {
         self.modules.contains(&module)
     }
 
-    /// The description in `locale`, else in the default locale, else any.
-    pub fn description_in(&self, locale: Locale) -> &str {
-        self.description
-            .get(&locale)
-            .or_else(|| self.description.get(&self.default_locale))
-            .or_else(|| self.description.values().next())
-            .map(String::as_str)
-            .unwrap_or("")
+    /// The description in `locale`, else in the default locale, else any, with the
+    /// language it is written in (pages mark text in another language, RGAA 8.7).
+    pub fn description_in(&self, locale: Locale) -> (Locale, &str) {
+        [locale, self.default_locale]
+            .into_iter()
+            .find_map(|l| self.description.get(&l).map(|d| (l, d.as_str())))
+            .or_else(|| self.description.iter().next().map(|(l, d)| (*l, d.as_str())))
+            .unwrap_or((locale, ""))
     }
 }

@@ -29,6 +29,7 @@ struct TenantView<'a> {
     name: &'a str,
     slug: &'a str,
     description: &'a str,
+    description_lang: &'static str,
     logo_url: Option<String>,
     theme: &'a str,
 }
@@ -36,13 +37,15 @@ struct TenantView<'a> {
 /// The context shared by every tenant page: tenant, language, navigation, messages.
 pub fn tenant_context(state: &AppState, tenant: &Tenant, locale: Locale, path: &str) -> tera::Context {
     let theme = state.themes.get(tenant.theme.as_str());
+    let (description_locale, description) = tenant.description_in(locale);
     let mut ctx = tera::Context::new();
     ctx.insert(
         "tenant",
         &TenantView {
             name: &tenant.name,
             slug: tenant.slug.as_str(),
-            description: tenant.description_in(locale),
+            description,
+            description_lang: description_locale.as_str(),
             logo_url: tenant.logo_key.as_ref().map(|_| format!("/branding/logo?v={}", tenant.revision)),
             theme: tenant.theme.as_str(),
         },

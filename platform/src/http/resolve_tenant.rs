@@ -26,14 +26,10 @@ pub async fn resolve_tenant(
     let tls = req.app_config().secure();
     let host = match request_host(req.head(), peer, &state.trusted_proxies, tls) {
         Ok(h) => h,
-        Err(_) => {
-            let page = render_error(&state, req.request(), None, StatusCode::BAD_REQUEST, "");
-            return Ok(req.into_response(page));
-        }
+        Err(_) => return Ok(neutral(&state, req, StatusCode::BAD_REQUEST)),
     };
     let Some(found) = state.directory.lookup(&host.name) else {
-        let page = render_error(&state, req.request(), None, StatusCode::NOT_FOUND, "");
-        return Ok(req.into_response(page));
+        return Ok(neutral(&state, req, StatusCode::NOT_FOUND));
     };
     tracing::Span::current().record("tenant", found.tenant.slug.as_str());
     if !found.is_primary {
@@ -50,6 +46,24 @@ pub async fn resolve_tenant(
     req.extensions_mut().insert(found.tenant);
     next.call(req).await.map(ServiceResponse::map_into_boxed_body)
 }
+
+/// The answer for a request that belongs to no tenant: the neutral error page, or the
+/// default theme's stylesheet that page uses (which names no tenant either).
+fn neutral(state: &AppState, req: ServiceRequest, status: StatusCode) -> ServiceResponse<BoxBody> {
+    if req.path() == NEUTRAL_STYLESHEET {
+        if let Some(css) = state.themes.default_theme().asset("css/site.css") {
+            let res = HttpResponse::Ok()
+                .insert_header((header::CONTENT_TYPE, css.content_type))
+                .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+                .body(actix_web::web::Bytes::copy_from_slice(&css.bytes));
+            return req.into_response(res);
+        }
+    }
+    let page = render_error(state, req.request(), None, status, "");
+    req.into_response(page)
+}
+
+const NEUTRAL_STYLESHEET: &str = "/static/css/site.css";
 
 fn redirect_target(host: &RequestHost, tenant: &Tenant, uri: &actix_web::http::Uri) -> String {
     let port = host.port.map(|p| format!(":{p}")).unwrap_or_default();

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::sql_types::Text;
 use diesel::{Connection, RunQueryDsl};
@@ -118,13 +119,26 @@ impl Db {
     }
 
     /// Runs `f` in a transaction bound to `tenant`'s schema and nothing else.
+    ///
+    /// `BEGIN` and the scope go in one message (one round trip fewer on every
+    /// request). `SET LOCAL` takes no bind parameter, so the schema goes in as an
+    /// identifier: [`SchemaName`] admits only `t_[a-z0-9_]`, and it is quoted too.
     pub fn tenant<T>(&self, tenant: &Tenant, f: impl FnOnce(&mut PgConnection) -> CoreResult<T>) -> CoreResult<T> {
         let mut pooled = self.checkout()?;
         pooled.note_tenant(tenant.id);
-        pooled.conn.transaction(|conn| {
-            scope_to(conn, &tenant.schema)?;
-            f(conn)
-        })
+        let conn = &mut pooled.conn;
+        let begin = format!("BEGIN; SET LOCAL search_path TO {}", tenant.schema.quoted());
+        AnsiTransactionManager::begin_transaction_sql(conn, &begin)?;
+        match f(conn) {
+            Ok(value) => {
+                AnsiTransactionManager::commit_transaction(conn)?;
+                Ok(value)
+            }
+            Err(error) => match AnsiTransactionManager::rollback_transaction(conn) {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+                Err(rollback) => Err(rollback.into()),
+            },
+        }
     }
 
     /// Runs `f` in a transaction on the catalog (the shared schema).
