@@ -1,8 +1,12 @@
 //! `GET /`: the institution's presentation, its pages and latest news.
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
 use tenant_core::content::{blog, pages};
-use tenant_core::names::ModuleName;
+use tenant_core::names::{Locale, ModuleName};
+use tenant_core::Tenant;
 
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
@@ -17,11 +21,14 @@ pub async fn show_home(
     RequestLocale(locale): RequestLocale,
 ) -> Result<HttpResponse, AppError> {
     let key = CacheKey::new(&tenant, locale, "/");
-    if let Some(body) = state.cache.get(&key) {
-        return Ok(html(StatusCode::OK, body));
-    }
+    let (s, t) = (state.clone(), tenant.0.clone());
+    let body = state.cache.get_or_render(key, move || render(s, t, locale)).await?;
+    Ok(html(StatusCode::OK, body))
+}
+
+async fn render(state: web::Data<AppState>, tenant: Arc<Tenant>, locale: Locale) -> Result<Bytes, AppError> {
     let with_blog = tenant.has_module(ModuleName::Blog);
-    let (db, t) = (state.db.clone(), tenant.0.clone());
+    let (db, t) = (state.db.clone(), tenant.clone());
     let (page_list, posts) = web::block(move || {
         db.tenant(&t, |conn| {
             let page_list = pages::list_published(conn, locale)?;
@@ -34,7 +41,5 @@ pub async fn show_home(
     ctx.insert("pages", &page_list);
     ctx.insert("posts", &posts);
     ctx.insert("show_blog", &with_blog);
-    let body: web::Bytes = state.themes.get(tenant.theme.as_str()).render("home.html", &ctx)?.into();
-    state.cache.put(key, body.clone());
-    Ok(html(StatusCode::OK, body))
+    Ok(state.themes.get(tenant.theme.as_str()).render("home.html", &ctx)?.into())
 }

@@ -1,8 +1,12 @@
 //! `GET /pages`: every published page.
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
 use tenant_core::content::pages;
-use tenant_core::names::ModuleName;
+use tenant_core::names::{Locale, ModuleName};
+use tenant_core::Tenant;
 
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
@@ -19,14 +23,15 @@ pub async fn list_pages(
 ) -> Result<HttpResponse, AppError> {
     require(&tenant, ModuleName::Pages)?;
     let key = CacheKey::new(&tenant, locale, "/pages");
-    if let Some(body) = state.cache.get(&key) {
-        return Ok(html(StatusCode::OK, body));
-    }
-    let (db, t) = (state.db.clone(), tenant.0.clone());
+    let (s, t) = (state.clone(), tenant.0.clone());
+    let body = state.cache.get_or_render(key, move || render(s, t, locale)).await?;
+    Ok(html(StatusCode::OK, body))
+}
+
+async fn render(state: web::Data<AppState>, tenant: Arc<Tenant>, locale: Locale) -> Result<Bytes, AppError> {
+    let (db, t) = (state.db.clone(), tenant.clone());
     let list = web::block(move || db.tenant(&t, |conn| pages::list_published(conn, locale))).await??;
     let mut ctx = tenant_context(&state, &tenant, locale, "/pages");
     ctx.insert("pages", &list);
-    let body: web::Bytes = state.themes.get(tenant.theme.as_str()).render("pages/index.html", &ctx)?.into();
-    state.cache.put(key, body.clone());
-    Ok(html(StatusCode::OK, body))
+    Ok(state.themes.get(tenant.theme.as_str()).render("pages/index.html", &ctx)?.into())
 }
