@@ -45,7 +45,10 @@ struct Entry {
 pub enum Lookup {
     Fresh(Bytes),
     /// Past its TTL; `refresh` is set for the one caller that should re-render it.
-    Stale { body: Bytes, refresh: Option<Arc<AtomicBool>> },
+    Stale {
+        body: Bytes,
+        refresh: Option<Arc<AtomicBool>>,
+    },
     Miss,
 }
 
@@ -59,7 +62,13 @@ pub struct PageCache {
 
 impl PageCache {
     pub fn new(ttl: Duration) -> Self {
-        Self { ttl, max_entries: 20_000, entries: RwLock::default(), hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
+        Self {
+            ttl,
+            max_entries: 20_000,
+            entries: RwLock::default(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
     }
 
     pub fn enabled(&self) -> bool {

@@ -17,6 +17,8 @@ use crate::themes::Themes;
 /// when this value drops, unless another process still uses it).
 pub struct Database {
     pub db: Db,
+    /// Catalog migrations this start applied (empty when it was up to date).
+    pub catalog_applied: Vec<String>,
     embedded: Option<EmbeddedPostgres>,
 }
 
@@ -33,15 +35,11 @@ impl Database {
         };
         let db = Db::new(url, &settings.pool);
         let conn = db.dedicated().context("connecting to PostgreSQL")?;
-        let applied = migrations::run_catalog(conn)?;
-        for version in applied {
+        let catalog_applied = migrations::run_catalog(conn)?;
+        for version in &catalog_applied {
             tracing::info!(%version, "catalog migration applied");
         }
-        Ok(Self { db, embedded })
-    }
-
-    pub fn is_embedded(&self) -> bool {
-        self.embedded.is_some()
+        Ok(Self { db, catalog_applied, embedded })
     }
 }
 

@@ -4,7 +4,11 @@ use crate::settings::Settings;
 
 pub fn run(settings: &Settings) -> anyhow::Result<()> {
     let database = Database::open(settings)?;
-    println!("catalog: up to date");
+    if database.catalog_applied.is_empty() {
+        println!("catalog: up to date");
+    } else {
+        println!("catalog: applied {}", database.catalog_applied.join(", "));
+    }
     migrate_tenants(&database)
 }
 
