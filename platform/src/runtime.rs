@@ -19,7 +19,8 @@ pub struct Database {
     pub db: Db,
     /// Catalog migrations this start applied (empty when it was up to date).
     pub catalog_applied: Vec<String>,
-    embedded: Option<EmbeddedPostgres>,
+    /// Held for its `Drop`, which stops the cluster when no other process uses it.
+    _embedded: Option<EmbeddedPostgres>,
 }
 
 impl Database {
@@ -39,7 +40,7 @@ impl Database {
         for version in &catalog_applied {
             tracing::info!(%version, "catalog migration applied");
         }
-        Ok(Self { db, catalog_applied, embedded })
+        Ok(Self { db, catalog_applied, _embedded: embedded })
     }
 }
 
