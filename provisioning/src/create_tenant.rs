@@ -1,92 +1,250 @@
-//! Creating a tenant: catalog rows, schema, migrations and default pages, all in one
-//! transaction.
-use diesel::migration::MigrationSource;
-use diesel::pg::Pg;
+//! Creating a tenant, as a job with two steps:
+//! 1. `create`: in one transaction, the catalog rows (status `provisioning`), the
+//!    schema `t_<slug>`, the tenant migrations and the default pages;
+//! 2. `activate`: status `active`, which the catalog trigger announces to every
+//!    serving process.
+//!
+//! Killed at any moment, the job either resumes (a worker takes it over when its
+//! lease expires) or, failing for good, is rolled back by [`CreateTenantJob::abandon`].
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use diesel::migration::{Migration, MigrationSource};
+use diesel::pg::{Pg, PgConnection};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 use tenant_core::blob::{BlobKey, BlobStore};
 use tenant_core::catalog::{self, NewTenant};
 use tenant_core::content::pages::{self, PageInput};
 use tenant_core::migrations::{create_tenant_schema, TENANT};
-use tenant_core::names::Locale;
+use tenant_core::names::{Color, HostName, Locale, ModuleName, TenantSlug, ThemeName};
+use tenant_core::schema::catalog::{tenant_hosts, tenants};
 use tenant_core::{CoreError, CoreResult, Db, Tenant, TenantStatus};
 use uuid::Uuid;
 
+use crate::audit::{self, Actor};
+use crate::jobs::{self, JobContext, JobHandler, NewJob, Runner, RunnerOptions};
 use crate::spec::TenantSpec;
 
-/// Creates the tenant with the embedded tenant migrations.
-pub fn create_tenant(db: &Db, blobs: &dyn BlobStore, spec: TenantSpec) -> CoreResult<Tenant> {
-    create_tenant_with(db, blobs, spec, TENANT)
+pub const KIND: &str = "create_tenant";
+
+/// The tenant migrations a create job runs; tests substitute a failing set.
+pub type MigrationsFactory = Arc<dyn Fn() -> Box<dyn MigrationSource<Pg>> + Send + Sync>;
+
+/// The embedded tenant migrations.
+pub fn embedded_migrations() -> MigrationsFactory {
+    Arc::new(|| Box::new(TENANT))
 }
 
-/// Creates the tenant, running `migrations` in its new schema. Tests pass a source
-/// that fails part-way to prove nothing is left behind.
-pub fn create_tenant_with<S: MigrationSource<Pg>>(
+struct Boxed(Box<dyn MigrationSource<Pg>>);
+
+impl MigrationSource<Pg> for Boxed {
+    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn Migration<Pg>>>> {
+        self.0.migrations()
+    }
+}
+
+/// What a create job carries: the spec in its string form, and the chosen id.
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    tenant_id: Uuid,
+    slug: String,
+    name: String,
+    description: BTreeMap<String, String>,
+    hosts: Vec<String>,
+    locales: Vec<String>,
+    modules: Vec<String>,
+    theme: String,
+    color: String,
+    logo_key: Option<String>,
+}
+
+impl Payload {
+    fn to_new_tenant(&self, job: Uuid) -> CoreResult<NewTenant> {
+        Ok(NewTenant {
+            id: self.tenant_id,
+            slug: TenantSlug::parse(&self.slug)?,
+            name: self.name.clone(),
+            description: self
+                .description
+                .iter()
+                .map(|(l, d)| Ok((Locale::parse(l)?, d.clone())))
+                .collect::<CoreResult<_>>()?,
+            status: TenantStatus::Provisioning,
+            theme: ThemeName::parse(&self.theme)?,
+            primary_color: Color::parse(&self.color)?,
+            locales: self.locales.iter().map(|l| Locale::parse(l)).collect::<CoreResult<_>>()?,
+            hosts: self.hosts.iter().map(|h| HostName::parse(h)).collect::<CoreResult<_>>()?,
+            modules: self.modules.iter().map(|m| ModuleName::parse(m)).collect::<CoreResult<_>>()?,
+            logo_key: self.logo_key.clone(),
+            created_by_job: Some(job),
+        })
+    }
+}
+
+/// Checks a spec against the catalog now, so a taken slug or host is refused at
+/// once (the job checks again, for races).
+pub fn check_available(conn: &mut PgConnection, spec: &TenantSpec) -> CoreResult<()> {
+    let taken: Option<String> =
+        tenants::table.filter(tenants::slug.eq(spec.slug.as_str())).select(tenants::slug).first(conn).optional()?;
+    if taken.is_some() {
+        return Err(CoreError::Conflict(format!("a tenant with slug {:?} already exists", spec.slug.as_str())));
+    }
+    let hosts: Vec<&str> = spec.hosts.iter().map(HostName::as_str).collect();
+    let used: Option<(String, String)> = tenant_hosts::table
+        .inner_join(tenants::table)
+        .filter(tenant_hosts::host.eq_any(&hosts))
+        .select((tenant_hosts::host, tenants::slug))
+        .first(conn)
+        .optional()?;
+    if let Some((host, owner)) = used {
+        return Err(CoreError::Conflict(format!("the host {host:?} is already used by tenant {owner:?}")));
+    }
+    Ok(())
+}
+
+/// Queues a create job (storing the logo first, under the new tenant's id).
+pub fn enqueue_create(
     db: &Db,
     blobs: &dyn BlobStore,
-    spec: TenantSpec,
-    migrations: S,
-) -> CoreResult<Tenant> {
-    let id = Uuid::new_v4();
-    // The logo goes in first under the new id: should the transaction fail, it is
-    // removed; nothing in the catalog ever names a missing file.
+    spec: &TenantSpec,
+    actor: &Actor,
+    max_attempts: i32,
+) -> CoreResult<Uuid> {
+    db.catalog(|conn| check_available(conn, spec))?;
+    let tenant_id = Uuid::new_v4();
     let logo_key = match &spec.logo {
         Some(logo) => {
-            let key = BlobKey::new(id, &format!("branding/logo.{}", logo.extension))?;
+            let key = BlobKey::new(tenant_id, &format!("branding/logo.{}", logo.extension))?;
             blobs.put(&key, &logo.bytes)?;
             Some(key)
         }
         None => None,
     };
-    let new = NewTenant {
-        id,
-        slug: spec.slug.clone(),
+    let payload = Payload {
+        tenant_id,
+        slug: spec.slug.to_string(),
         name: spec.name.clone(),
-        description: spec.description.clone(),
-        status: TenantStatus::Active,
-        theme: spec.theme.clone(),
-        primary_color: spec.primary_color,
-        locales: spec.locales.clone(),
-        hosts: spec.hosts.clone(),
-        modules: spec.modules.clone(),
+        description: spec.description.iter().map(|(l, d)| (l.as_str().to_owned(), d.clone())).collect(),
+        hosts: spec.hosts.iter().map(|h| h.to_string()).collect(),
+        locales: spec.locales.iter().map(|l| l.as_str().to_owned()).collect(),
+        modules: spec.modules.iter().map(|m| m.as_str().to_owned()).collect(),
+        theme: spec.theme.to_string(),
+        color: spec.primary_color.to_string(),
         logo_key: logo_key.as_ref().map(BlobKey::to_stored),
     };
-    let created = db.catalog(|conn| {
-        catalog::insert_tenant(conn, &new)?;
-        let schema = new.slug.schema();
-        create_tenant_schema(conn, &schema, migrations)?;
-        seed_pages(conn, &schema, &new.locales, &new.name)?;
-        catalog::load_one(conn, &new.slug)
+    let payload = serde_json::to_value(&payload).map_err(|e| CoreError::Invalid(e.to_string()))?;
+    let queued = db.catalog(|conn| {
+        let id = jobs::enqueue(
+            conn,
+            NewJob {
+                kind: KIND,
+                tenant_slug: Some(spec.slug.as_str()),
+                payload: payload.clone(),
+                created_by: actor.as_str(),
+                max_attempts,
+            },
+        )?;
+        audit::record(conn, actor, "tenant.create", Some(spec.slug.as_str()), None, Some(payload))?;
+        Ok(id)
     });
-    match created {
-        Ok(tenant) => {
-            tracing::info!(slug = %tenant.slug, id = %tenant.id, "tenant created");
-            Ok(tenant)
+    if queued.is_err() {
+        if let Some(key) = logo_key {
+            let _ = blobs.delete(&key);
         }
-        Err(e) => {
-            if let Some(key) = logo_key {
-                let _ = blobs.delete(&key);
+    }
+    queued
+}
+
+/// Creates the tenant now with the embedded tenant migrations.
+pub fn create_tenant(db: &Db, blobs: Arc<dyn BlobStore>, spec: TenantSpec, actor: &Actor) -> CoreResult<Tenant> {
+    create_tenant_with(db, blobs, spec, actor, embedded_migrations())
+}
+
+/// Creates the tenant now: queues the job and runs it in this process, returning
+/// the job's own error when it fails.
+pub fn create_tenant_with(
+    db: &Db,
+    blobs: Arc<dyn BlobStore>,
+    spec: TenantSpec,
+    actor: &Actor,
+    migrations: MigrationsFactory,
+) -> CoreResult<Tenant> {
+    let id = enqueue_create(db, &*blobs, &spec, actor, 1)?;
+    let runner =
+        Runner::new(db.clone(), vec![Arc::new(CreateTenantJob { blobs, migrations })], RunnerOptions::default());
+    runner.run_job(&format!("inline-{}", std::process::id()), id)?;
+    db.catalog(|conn| catalog::load_one(conn, &spec.slug))
+}
+
+/// The create job's handler.
+pub struct CreateTenantJob {
+    pub blobs: Arc<dyn BlobStore>,
+    pub migrations: MigrationsFactory,
+}
+
+impl JobHandler for CreateTenantJob {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn steps(&self) -> &'static [&'static str] {
+        &["create", "activate"]
+    }
+
+    fn run(&self, ctx: &mut JobContext) -> CoreResult<serde_json::Value> {
+        let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
+            .map_err(|e| CoreError::Invalid(format!("job payload: {e}")))?;
+        let new = payload.to_new_tenant(ctx.job.id)?;
+        let source = Boxed((self.migrations)());
+        ctx.step("create", |conn| {
+            catalog::insert_tenant(conn, &new)?;
+            let schema = new.slug.schema();
+            create_tenant_schema(conn, &schema, source)?;
+            tenant_core::migrations::with_schema(conn, &schema, |conn| {
+                for locale in &new.locales {
+                    for page in default_pages(*locale, &new.name) {
+                        pages::upsert(conn, &page)?;
+                    }
+                }
+                Ok::<_, CoreError>(())
+            })
+        })?;
+        ctx.step("activate", |conn| {
+            catalog::set_status(conn, &new.slug, TenantStatus::Active)?;
+            Ok(())
+        })?;
+        let tenant = ctx.db.catalog(|conn| catalog::load_one(conn, &new.slug))?;
+        tracing::info!(slug = %tenant.slug, id = %tenant.id, "tenant created");
+        serde_json::to_value(&tenant).map_err(|e| CoreError::Invalid(e.to_string()))
+    }
+
+    /// Drops what this job created: its tenant (if the `create` step committed) and logo.
+    fn abandon(&self, ctx: &mut JobContext) -> CoreResult<()> {
+        let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
+            .map_err(|e| CoreError::Invalid(format!("job payload: {e}")))?;
+        let job = ctx.job.id;
+        ctx.db.catalog(|conn| {
+            let ours: Option<String> = tenants::table
+                .filter(tenants::id.eq(payload.tenant_id).and(tenants::created_by_job.eq(job)))
+                .select(tenants::schema_name)
+                .first(conn)
+                .optional()?;
+            if let Some(schema) = ours {
+                let schema = tenant_core::names::SchemaName::parse(&schema)?;
+                diesel::sql_query(format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.quoted())).execute(conn)?;
+                diesel::delete(tenants::table.find(payload.tenant_id)).execute(conn)?;
             }
-            Err(e)
+            Ok(())
+        })?;
+        if let Some(stored) = &payload.logo_key {
+            self.blobs.delete(&BlobKey::parse_owned(payload.tenant_id, stored)?)?;
         }
+        Ok(())
     }
 }
 
 /// The pages every French public body must publish, ready for the admins to complete.
-fn seed_pages(
-    conn: &mut diesel::PgConnection,
-    schema: &tenant_core::names::SchemaName,
-    locales: &[Locale],
-    name: &str,
-) -> CoreResult<()> {
-    tenant_core::migrations::with_schema(conn, schema, |conn| {
-        for locale in locales {
-            for page in default_pages(*locale, name) {
-                pages::upsert(conn, &page)?;
-            }
-        }
-        Ok::<_, CoreError>(())
-    })
-}
-
 fn default_pages(locale: Locale, name: &str) -> Vec<PageInput> {
     let (a11y_title, a11y_summary, a11y_body, legal_title, legal_summary, legal_body) = match locale {
         Locale::Fr => (

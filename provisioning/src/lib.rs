@@ -4,12 +4,16 @@
 //! DDL is transactional, so a failure or a `kill -9` at any moment leaves either
 //! the whole tenant or nothing. It depends on `tenant-core` only and never on the
 //! serving platform.
-mod create_tenant;
+pub mod audit;
+pub mod auth;
+pub mod create_tenant;
+pub mod jobs;
 mod migrate_tenants;
 mod set_tenant_status;
 mod spec;
 
-pub use create_tenant::{create_tenant, create_tenant_with};
+pub use audit::Actor;
+pub use create_tenant::{create_tenant, create_tenant_with, CreateTenantJob};
 pub use migrate_tenants::{migrate_all, MigrationProgress};
 pub use set_tenant_status::set_tenant_status;
 pub use spec::{Logo, TenantSpec};

@@ -105,11 +105,22 @@ impl BlobStore for LocalBlobStore {
     }
 
     fn delete(&self, key: &BlobKey) -> CoreResult<()> {
-        match fs::remove_file(self.path(key)) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(CoreError::io("deleting a file", e)),
+        let path = self.path(key);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CoreError::io("deleting a file", e)),
         }
+        // Folders left empty go too, up to the store's root (remove_dir refuses a
+        // folder that still holds something, which ends the climb).
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| *d != self.root && d.starts_with(&self.root)) {
+            if fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(())
     }
 }
 

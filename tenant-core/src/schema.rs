@@ -17,6 +17,7 @@ pub mod catalog {
             revision -> Int8,
             created_at -> Timestamptz,
             updated_at -> Timestamptz,
+            created_by_job -> Nullable<Uuid>,
         }
     }
 
@@ -37,9 +38,95 @@ pub mod catalog {
         }
     }
 
+    diesel::table! {
+        catalog.staff_accounts (id) {
+            id -> Uuid,
+            email -> Text,
+            password_hash -> Nullable<Text>,
+            totp_secret_enc -> Nullable<Text>,
+            totp_last_step -> Nullable<Int8>,
+            setup_token_hash -> Nullable<Text>,
+            setup_expires_at -> Nullable<Timestamptz>,
+            disabled_at -> Nullable<Timestamptz>,
+            created_at -> Timestamptz,
+            last_sign_in_at -> Nullable<Timestamptz>,
+        }
+    }
+
+    diesel::table! {
+        catalog.staff_sessions (token_hash) {
+            token_hash -> Text,
+            staff_id -> Uuid,
+            second_factor_at -> Nullable<Timestamptz>,
+            created_at -> Timestamptz,
+            expires_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        catalog.api_tokens (id) {
+            id -> Uuid,
+            staff_id -> Uuid,
+            name -> Text,
+            token_hash -> Text,
+            scopes -> Array<Text>,
+            expires_at -> Timestamptz,
+            created_at -> Timestamptz,
+            last_used_at -> Nullable<Timestamptz>,
+            revoked_at -> Nullable<Timestamptz>,
+        }
+    }
+
+    diesel::table! {
+        catalog.audit_log (id) {
+            id -> Int8,
+            at -> Timestamptz,
+            actor -> Text,
+            action -> Text,
+            target -> Nullable<Text>,
+            before -> Nullable<Jsonb>,
+            after -> Nullable<Jsonb>,
+        }
+    }
+
+    diesel::table! {
+        catalog.jobs (id) {
+            id -> Uuid,
+            kind -> Text,
+            tenant_slug -> Nullable<Text>,
+            payload -> Jsonb,
+            status -> Text,
+            steps_done -> Array<Text>,
+            current_step -> Nullable<Text>,
+            progress -> Int4,
+            result -> Nullable<Jsonb>,
+            error -> Nullable<Text>,
+            attempts -> Int4,
+            max_attempts -> Int4,
+            locked_by -> Nullable<Text>,
+            locked_until -> Nullable<Timestamptz>,
+            run_after -> Timestamptz,
+            created_by -> Text,
+            created_at -> Timestamptz,
+            started_at -> Nullable<Timestamptz>,
+            finished_at -> Nullable<Timestamptz>,
+        }
+    }
+
+    diesel::joinable!(staff_sessions -> staff_accounts (staff_id));
+    diesel::joinable!(api_tokens -> staff_accounts (staff_id));
     diesel::joinable!(tenant_hosts -> tenants (tenant_id));
     diesel::joinable!(tenant_modules -> tenants (tenant_id));
-    diesel::allow_tables_to_appear_in_same_query!(tenants, tenant_hosts, tenant_modules);
+    diesel::allow_tables_to_appear_in_same_query!(
+        tenants,
+        tenant_hosts,
+        tenant_modules,
+        staff_accounts,
+        staff_sessions,
+        api_tokens,
+        audit_log,
+        jobs
+    );
 }
 
 pub mod tenant {

@@ -7,6 +7,7 @@ mod database_down;
 mod directory_notify;
 mod embedded_cluster;
 mod isolation;
+mod jobs;
 mod metrics;
 mod migrations;
 mod provisioning_atomicity;

@@ -78,10 +78,11 @@ fn a_migration_failing_midway_leaves_no_schema_no_rows_and_no_logo() {
     let tdb = TestDb::new();
     let db = tdb.db(1);
     let blobs_dir = temp_dir("blobs");
-    let blobs = LocalBlobStore::new(&blobs_dir);
+    let blobs = std::sync::Arc::new(LocalBlobStore::new(&blobs_dir));
     let mut spec = tenants::spec("halfway", &["halfway.test"], &["pages"]);
     spec.logo = Some(provisioning::Logo::parse(b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec()).unwrap());
-    let err = provisioning::create_tenant_with(&db, &blobs, spec, FailingMidway).unwrap_err();
+    let failing: provisioning::create_tenant::MigrationsFactory = std::sync::Arc::new(|| Box::new(FailingMidway));
+    let err = provisioning::create_tenant_with(&db, blobs, spec, &provisioning::Actor::system(), failing).unwrap_err();
     assert!(err.to_string().contains("division by zero"), "{err}");
     let mut conn = tdb.conn();
     assert_eq!(leftovers(&mut conn, "halfway"), (0, 0, 0));

@@ -109,7 +109,13 @@ fn secondary_host_redirects_permanently_to_the_primary_keeping_path_and_query() 
 #[test]
 fn suspended_tenant_answers_503_with_a_maintenance_page_and_others_keep_serving() {
     let (tdb, app) = two_tenants();
-    provisioning::set_tenant_status(&tdb.db(1), &TenantSlug::parse("alpha").unwrap(), TenantStatus::Suspended).unwrap();
+    provisioning::set_tenant_status(
+        &tdb.db(1),
+        &TenantSlug::parse("alpha").unwrap(),
+        TenantStatus::Suspended,
+        &provisioning::Actor::system(),
+    )
+    .unwrap();
     app.reload();
     let r = get(app.http, "alpha.test", "/");
     assert_eq!(r.status, 503);
@@ -117,7 +123,13 @@ fn suspended_tenant_answers_503_with_a_maintenance_page_and_others_keep_serving(
     assert!(r.body.contains("Site en maintenance"), "{}", r.body);
     assert_eq!(get(app.http, "alpha.test", "/pages/accessibilite").status, 503);
     assert_eq!(get(app.http, "beta.test", "/").status, 200);
-    provisioning::set_tenant_status(&tdb.db(1), &TenantSlug::parse("alpha").unwrap(), TenantStatus::Active).unwrap();
+    provisioning::set_tenant_status(
+        &tdb.db(1),
+        &TenantSlug::parse("alpha").unwrap(),
+        TenantStatus::Active,
+        &provisioning::Actor::system(),
+    )
+    .unwrap();
     app.reload();
     assert_eq!(get(app.http, "alpha.test", "/").status, 200);
 }

@@ -3,6 +3,7 @@
 //! sample pages and news, then serves them. Safe to run again: existing demo
 //! tenants are kept as they are.
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use tenant_core::blob::LocalBlobStore;
 use tenant_core::content::{blog, pages};
@@ -96,7 +97,7 @@ const DEMO: &[DemoTenant] = &[
 pub fn run(settings: &Settings) -> anyhow::Result<()> {
     let database = Database::open(settings)?;
     migrate::migrate_tenants(&database)?;
-    let blobs = LocalBlobStore::new(settings.blobs_dir());
+    let blobs = Arc::new(LocalBlobStore::new(settings.blobs_dir()));
     for demo in DEMO {
         ensure_tenant(settings, &database.db, &blobs, demo)?;
     }
@@ -111,7 +112,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
     serve::serve_state(settings, state)
 }
 
-fn ensure_tenant(settings: &Settings, db: &Db, blobs: &LocalBlobStore, demo: &DemoTenant) -> anyhow::Result<()> {
+fn ensure_tenant(settings: &Settings, db: &Db, blobs: &Arc<LocalBlobStore>, demo: &DemoTenant) -> anyhow::Result<()> {
     let slug = TenantSlug::parse(demo.slug)?;
     match db.catalog(|conn| catalog::load_one(conn, &slug)) {
         Ok(_) => {
@@ -139,7 +140,7 @@ fn ensure_tenant(settings: &Settings, db: &Db, blobs: &LocalBlobStore, demo: &De
             tracing::warn!(path = %logo_path.display(), error = %e, "demo logo not found; tenant created without one")
         }
     }
-    let tenant = provisioning::create_tenant(db, blobs, spec)?;
+    let tenant = provisioning::create_tenant(db, blobs.clone(), spec, &provisioning::Actor::system())?;
     fill(db, &tenant, demo)?;
     println!("demo tenant {} created", demo.slug);
     Ok(())

@@ -1,6 +1,8 @@
 //! `civitas tenant ...`: create, list, show, suspend, resume.
 use anyhow::{bail, Context};
-use provisioning::{Logo, TenantSpec};
+use std::sync::Arc;
+
+use provisioning::{Actor, Logo, TenantSpec};
 use tenant_core::blob::LocalBlobStore;
 use tenant_core::names::TenantSlug;
 use tenant_core::{catalog, Tenant, TenantStatus};
@@ -14,8 +16,8 @@ pub fn run(settings: &Settings, command: TenantCommand) -> anyhow::Result<()> {
         TenantCommand::Create(args) => {
             let spec = spec_from_args(settings, &args)?;
             let database = Database::open(settings)?;
-            let blobs = LocalBlobStore::new(settings.blobs_dir());
-            let tenant = provisioning::create_tenant(&database.db, &blobs, spec)?;
+            let blobs = Arc::new(LocalBlobStore::new(settings.blobs_dir()));
+            let tenant = provisioning::create_tenant(&database.db, blobs, spec, &Actor::cli())?;
             print_json(&tenant)
         }
         TenantCommand::List { json } => {
@@ -65,7 +67,7 @@ pub fn spec_from_args(settings: &Settings, args: &CreateArgs) -> anyhow::Result<
 fn set_status(settings: &Settings, slug: &str, status: TenantStatus) -> anyhow::Result<()> {
     let slug = TenantSlug::parse(slug)?;
     let database = Database::open(settings)?;
-    let tenant = provisioning::set_tenant_status(&database.db, &slug, status)?;
+    let tenant = provisioning::set_tenant_status(&database.db, &slug, status, &Actor::cli())?;
     print_json(&tenant)
 }
 

@@ -25,6 +25,8 @@ pub struct NewTenant {
     pub hosts: Vec<HostName>,
     pub modules: Vec<ModuleName>,
     pub logo_key: Option<String>,
+    /// The provisioning job creating it, so a resumed job recognises its own work.
+    pub created_by_job: Option<Uuid>,
 }
 
 /// Inserts the tenant, its hosts and modules; a taken slug or host is a `Conflict`
@@ -62,6 +64,7 @@ pub fn insert_tenant(conn: &mut PgConnection, t: &NewTenant) -> CoreResult<()> {
             tenants::locales.eq(&locales),
             tenants::default_locale.eq(default_locale.as_str()),
             tenants::logo_key.eq(&t.logo_key),
+            tenants::created_by_job.eq(t.created_by_job),
         ))
         .execute(conn)
         .map_err(conflict_as_message)?;

@@ -26,8 +26,9 @@ pub fn spec(slug: &str, hosts: &[&str], modules: &[&str]) -> TenantSpec {
 }
 
 pub fn create(db: &Db, slug: &str, hosts: &[&str], modules: &[&str]) -> Tenant {
-    let blobs = LocalBlobStore::new(temp_dir("blobs"));
-    provisioning::create_tenant(db, &blobs, spec(slug, hosts, modules)).expect("tenant created")
+    let blobs = std::sync::Arc::new(LocalBlobStore::new(temp_dir("blobs")));
+    provisioning::create_tenant(db, blobs, spec(slug, hosts, modules), &provisioning::Actor::system())
+        .expect("tenant created")
 }
 
 pub fn add_page(db: &Db, tenant: &Tenant, slug: &str, title: &str, body: &str) {

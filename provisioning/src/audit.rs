@@ -1,0 +1,54 @@
+//! The audit log: who did what to which tenant, when, with the state before and after.
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use tenant_core::schema::catalog::audit_log;
+use tenant_core::CoreResult;
+
+/// Who acted: `staff:<email>`, `token:<name>`, `cli:<user>` or `system`.
+#[derive(Clone, Debug)]
+pub struct Actor(String);
+
+impl Actor {
+    pub fn cli() -> Self {
+        let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+        Self(format!("cli:{user}"))
+    }
+
+    pub fn system() -> Self {
+        Self("system".into())
+    }
+
+    pub fn staff(email: &str) -> Self {
+        Self(format!("staff:{email}"))
+    }
+
+    pub fn token(name: &str) -> Self {
+        Self(format!("token:{name}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Writes one entry, inside the caller's transaction (so it exists if and only if
+/// the change does).
+pub fn record(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    action: &str,
+    target: Option<&str>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> CoreResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::actor.eq(actor.as_str()),
+            audit_log::action.eq(action),
+            audit_log::target.eq(target),
+            audit_log::before.eq(before),
+            audit_log::after.eq(after),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

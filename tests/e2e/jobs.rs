@@ -1,0 +1,176 @@
+//! Provisioning jobs: resumable after a crash, retried with backoff, cleaned up when
+//! they fail for good, never run twice at once, and audited.
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::{PgConnection, RunQueryDsl};
+use provisioning::create_tenant::{self, embedded_migrations, CreateTenantJob};
+use provisioning::jobs::{JobHandler, JobStatus, Runner, RunnerOptions};
+use provisioning::Actor;
+use tenant_core::blob::LocalBlobStore;
+
+use crate::support::app::temp_dir;
+use crate::support::{tenants, TestDb};
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+    diesel::sql_query(sql).get_result::<Count>(conn).map(|c| c.n).expect(sql)
+}
+
+fn runner(tdb: &TestDb, blobs: Arc<LocalBlobStore>, lease: Duration) -> Runner {
+    let handler: Arc<dyn JobHandler> = Arc::new(CreateTenantJob { blobs, migrations: embedded_migrations() });
+    Runner::new(tdb.db(2), vec![handler], RunnerOptions { lease, poll: Duration::from_millis(50) })
+}
+
+#[test]
+fn create_jobs_killed_at_any_step_are_resumed_and_converge_to_whole_tenants() {
+    let tdb = TestDb::new();
+    let mut conn = tdb.conn();
+    let n = 16u64;
+    for i in 0..n {
+        let slug = format!("resumed{i}");
+        let mut child = tenants::civitas(&tdb.url)
+            .args(["tenant", "create", "--slug", &slug, "--name", "Resumed", "--host", &format!("{slug}.test")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(i * 5));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    // Wait for the killed clients' backends to go, then let every lease lapse.
+    let start = Instant::now();
+    while count(
+        &mut conn,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    ) > 0
+    {
+        assert!(start.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    diesel::sql_query("UPDATE catalog.jobs SET locked_until = now() WHERE status = 'running'")
+        .execute(&mut conn)
+        .unwrap();
+    let interrupted = count(&mut conn, "SELECT count(*) AS n FROM catalog.jobs WHERE status = 'running'");
+    let worker = runner(&tdb, Arc::new(LocalBlobStore::new(temp_dir("blobs"))), Duration::from_secs(30));
+    while worker.run_next("resumer").unwrap().is_some() {}
+    eprintln!("{interrupted} interrupted create job(s) resumed");
+
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM catalog.jobs WHERE status IN ('queued', 'running')"), 0);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM catalog.tenants WHERE status <> 'active'"),
+        0,
+        "a half-made tenant is left"
+    );
+    // Every tenant is whole; every schema belongs to a tenant; every job that
+    // succeeded has its tenant.
+    let tenants_n = count(&mut conn, "SELECT count(*) AS n FROM catalog.tenants");
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM pg_namespace WHERE nspname LIKE 't\\_resumed%'"), tenants_n);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM pg_tables WHERE schemaname LIKE 't\\_resumed%' AND tablename IN ('pages', 'blog_posts')"),
+        2 * tenants_n
+    );
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM catalog.jobs WHERE status = 'succeeded'"), tenants_n);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM catalog.tenants t JOIN catalog.tenant_hosts h ON h.tenant_id = t.id AND h.is_primary"),
+        tenants_n
+    );
+}
+
+#[test]
+fn a_failing_job_is_retried_after_a_backoff_then_fails_for_good_and_leaves_nothing() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let blobs_dir = temp_dir("blobs");
+    let blobs = Arc::new(LocalBlobStore::new(&blobs_dir));
+    let mut spec = tenants::spec("doomed", &["doomed.test"], &[]);
+    spec.logo = Some(provisioning::Logo::parse(b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec()).unwrap());
+    let id = create_tenant::enqueue_create(&db, &*blobs, &spec, &Actor::system(), 2).unwrap();
+    // The database says no: another process took the host after the job was queued.
+    tenants::create(&db, "squatter", &["doomed.test"], &[]);
+    let worker = runner(&tdb, blobs, Duration::from_secs(30));
+    let first = worker.run_next("w").unwrap().unwrap();
+    assert_eq!(first.id, id);
+    assert_eq!(first.status, JobStatus::Failed, "a conflict is not retried");
+    assert!(first.error.as_deref().unwrap_or("").contains("already used by tenant \"squatter\""), "{:?}", first.error);
+    let mut conn = tdb.conn();
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM catalog.tenants WHERE slug = 'doomed'"), 0);
+    let left: Vec<_> = std::fs::read_dir(&blobs_dir).unwrap().flatten().map(|e| e.path()).collect();
+    assert!(left.is_empty(), "the logo was left behind: {left:?}");
+
+    // A transient failure is retried after a backoff.
+    let spec = tenants::spec("flaky", &["flaky.test"], &[]);
+    let id =
+        create_tenant::enqueue_create(&db, &LocalBlobStore::new(temp_dir("b")), &spec, &Actor::system(), 3).unwrap();
+    diesel::sql_query("ALTER TABLE catalog.tenant_modules RENAME TO tenant_modules_away").execute(&mut conn).unwrap();
+    let failed_once = worker.run_next("w").unwrap().unwrap();
+    assert_eq!((failed_once.id, failed_once.status), (id, JobStatus::Queued), "retried later");
+    assert!(worker.run_next("w").unwrap().is_none(), "not before its backoff");
+    diesel::sql_query("ALTER TABLE catalog.tenant_modules_away RENAME TO tenant_modules").execute(&mut conn).unwrap();
+    diesel::sql_query("UPDATE catalog.jobs SET run_after = now()").execute(&mut conn).unwrap();
+    let done = worker.run_next("w").unwrap().unwrap();
+    assert_eq!(done.status, JobStatus::Succeeded, "{:?}", done.error);
+    assert_eq!(done.attempts, 2);
+    assert_eq!(done.steps_done, vec!["create".to_owned(), "activate".to_owned()]);
+}
+
+#[test]
+fn two_workers_share_the_queue_without_running_a_job_twice() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let blobs = Arc::new(LocalBlobStore::new(temp_dir("blobs")));
+    for i in 0..12 {
+        let spec = tenants::spec(&format!("queued{i:02}"), &[&format!("queued{i:02}.test")], &["pages"]);
+        create_tenant::enqueue_create(&db, &*blobs, &spec, &Actor::system(), 3).unwrap();
+    }
+    let a = runner(&tdb, blobs.clone(), Duration::from_secs(30)).spawn_workers(2, "a").unwrap();
+    let b = runner(&tdb, blobs, Duration::from_secs(30)).spawn_workers(2, "b").unwrap();
+    let mut conn = tdb.conn();
+    let start = Instant::now();
+    while count(&mut conn, "SELECT count(*) AS n FROM catalog.jobs WHERE status = 'succeeded'") < 12 {
+        assert!(start.elapsed() < Duration::from_secs(60), "jobs did not finish");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop((a, b));
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM catalog.jobs WHERE attempts <> 1"), 0, "a job ran twice");
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM catalog.tenants WHERE status = 'active'"), 12);
+}
+
+#[test]
+fn cli_changes_are_written_to_the_audit_log_with_before_and_after() {
+    let tdb = TestDb::new();
+    let run = |args: &[&str]| {
+        assert!(tenants::civitas(&tdb.url).args(args).env("USER", "alice").output().unwrap().status.success())
+    };
+    run(&["tenant", "create", "--slug", "audited", "--name", "Audited", "--host", "audited.test"]);
+    run(&["tenant", "suspend", "audited"]);
+    run(&["tenant", "resume", "audited"]);
+    #[derive(diesel::QueryableByName, Debug)]
+    struct Entry {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        line: String,
+    }
+    let lines: Vec<String> = diesel::sql_query(
+        "SELECT actor || ' ' || action || ' ' || coalesce(target, '') || ' ' || coalesce(before->>'status', '-') || '>' || coalesce(after->>'status', after->>'slug', '-') AS line FROM catalog.audit_log ORDER BY id",
+    )
+    .load::<Entry>(&mut tdb.conn())
+    .unwrap()
+    .into_iter()
+    .map(|e| e.line)
+    .collect();
+    assert_eq!(
+        lines,
+        vec![
+            "cli:alice tenant.create audited ->audited",
+            "cli:alice tenant.suspend audited active>suspended",
+            "cli:alice tenant.resume audited suspended>active",
+        ]
+    );
+}
