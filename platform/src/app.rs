@@ -1,10 +1,11 @@
-//! Building and starting the two listeners: tenant sites and ops.
+//! Building and starting the listeners: tenant sites, ops, and provisioning.
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{web, App, HttpResponse, HttpServer};
+use provisioning::api::ProvisioningState;
 
 use crate::http::error::AppError;
 use crate::http::{error_pages::error_pages, observe::observe, resolve_tenant::resolve_tenant};
@@ -15,34 +16,34 @@ use crate::{modules, ops};
 pub struct ServeOptions {
     pub http: String,
     pub ops: String,
+    /// The provisioning listener, when this process serves it.
+    pub provisioning: Option<String>,
     pub workers: usize,
     /// Threads for database work per worker; kept near the pool size so waiting
     /// requests queue instead of piling threads onto the pool (see FACTS.md).
     pub blocking_threads: usize,
 }
 
-/// Both servers, bound and running.
+/// The servers, bound and running.
 pub struct Running {
     pub http_addrs: Vec<SocketAddr>,
     pub ops_addrs: Vec<SocketAddr>,
-    tenant: Server,
-    ops: Server,
+    pub provisioning_addrs: Vec<SocketAddr>,
+    servers: Vec<Server>,
 }
 
 impl Running {
-    pub fn handles(&self) -> (ServerHandle, ServerHandle) {
-        (self.tenant.handle(), self.ops.handle())
+    pub fn handles(&self) -> Vec<ServerHandle> {
+        self.servers.iter().map(Server::handle).collect()
     }
 
-    /// Runs until either server stops (a signal, or a handle's stop), then stops both.
+    /// Runs until any server stops (a signal, or a handle's stop), then stops all.
     pub async fn wait(self) -> std::io::Result<()> {
-        let (th, oh) = self.handles();
-        let result = tokio::select! {
-            r = self.tenant => r,
-            r = self.ops => r,
-        };
-        th.stop(true).await;
-        oh.stop(true).await;
+        let handles = self.handles();
+        let (result, _, _) = futures_util::future::select_all(self.servers).await;
+        for h in handles {
+            h.stop(true).await;
+        }
         result
     }
 }
@@ -65,8 +66,13 @@ async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-/// Binds both listeners and starts them. Must run inside an actix system.
-pub fn start(state: AppState, options: &ServeOptions) -> std::io::Result<Running> {
+/// Binds the tenant and ops listeners (and provisioning, when asked) and starts
+/// them. Must run inside an actix system.
+pub fn start(
+    state: AppState,
+    provisioning: Option<ProvisioningState>,
+    options: &ServeOptions,
+) -> std::io::Result<Running> {
     let data = web::Data::new(state);
     let tenant_data = data.clone();
     let tenant = HttpServer::new(move || {
@@ -86,7 +92,6 @@ pub fn start(state: AppState, options: &ServeOptions) -> std::io::Result<Running
     .shutdown_timeout(10)
     .bind(&options.http)?;
     let http_addrs = tenant.addrs();
-    let tenant = tenant.run();
 
     let ops_data = data.clone();
     let ops = HttpServer::new(move || App::new().app_data(ops_data.clone()).configure(ops::configure))
@@ -95,6 +100,37 @@ pub fn start(state: AppState, options: &ServeOptions) -> std::io::Result<Running
         .shutdown_timeout(2)
         .bind(&options.ops)?;
     let ops_addrs = ops.addrs();
-    let ops = ops.run();
-    Ok(Running { http_addrs, ops_addrs, tenant, ops })
+
+    let mut servers = vec![tenant.run(), ops.run()];
+    let mut provisioning_addrs = Vec::new();
+    if let (Some(addr), Some(state)) = (&options.provisioning, provisioning) {
+        let (server, addrs) = start_provisioning(state, addr)?;
+        servers.push(server);
+        provisioning_addrs = addrs;
+    }
+    Ok(Running { http_addrs, ops_addrs, provisioning_addrs, servers })
+}
+
+/// The provisioning listener alone (`civitas provision serve`).
+pub fn start_provisioning_only(state: ProvisioningState, addr: &str) -> std::io::Result<Running> {
+    let (server, provisioning_addrs) = start_provisioning(state, addr)?;
+    Ok(Running { http_addrs: Vec::new(), ops_addrs: Vec::new(), provisioning_addrs, servers: vec![server] })
+}
+
+fn start_provisioning(state: ProvisioningState, addr: &str) -> std::io::Result<(Server, Vec<SocketAddr>)> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            // A logo of 1 MiB is about 1.4 MB in base64.
+            .app_data(web::PayloadConfig::new(2 * 1024 * 1024))
+            .configure(provisioning::api::configure)
+            .wrap(security_headers())
+    })
+    .workers(2)
+    .worker_max_blocking_threads(4)
+    .shutdown_timeout(10)
+    .bind(addr)?;
+    let addrs = server.addrs();
+    Ok((server.run(), addrs))
 }

@@ -34,6 +34,40 @@ pub enum Command {
     Tenant(TenantCommand),
     /// Start the embedded database, create demo tenants with sample content, and serve them.
     Demo(ServeArgs),
+    /// The provisioning service alone (staff API and console, and the job workers).
+    #[command(subcommand)]
+    Provision(ProvisionCommand),
+    /// Staff accounts and their API tokens.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProvisionCommand {
+    /// Serve the provisioning API on --provisioning and run provisioning jobs.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Issue an API token for a staff account; the token is printed once.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The staff account that owns the token.
+    #[arg(long)]
+    pub email: String,
+    /// What the token is for (shown in the audit log).
+    #[arg(long)]
+    pub name: String,
+    /// read, write (write implies read).
+    #[arg(long = "scope", required = true, value_delimiter = ',')]
+    pub scopes: Vec<String>,
+    /// Days until the token expires (1 to 366).
+    #[arg(long, default_value_t = 30)]
+    pub days: i64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -44,6 +78,9 @@ pub struct ServeArgs {
     /// Address for /metrics, /healthz and /readyz (never served on tenant hosts).
     #[arg(long = "ops", env = "CIVITAS_OPS_ADDR")]
     pub ops: Option<String>,
+    /// Address for the provisioning API (staff only; never on tenant hosts).
+    #[arg(long = "provisioning", env = "CIVITAS_PROVISIONING_ADDR")]
+    pub provisioning: Option<String>,
     /// A proxy whose X-Forwarded-Host / X-Forwarded-Proto headers are believed.
     #[arg(long = "trusted-proxy", env = "CIVITAS_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,

@@ -48,6 +48,10 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
         themes_dir: cli.themes_dir.clone().or(file.themes_dir).unwrap_or_else(default_themes_dir),
         http_addr: serve.and_then(|s| s.http.clone()).or(file.http_addr).unwrap_or_else(|| "127.0.0.1:8080".into()),
         ops_addr: serve.and_then(|s| s.ops.clone()).or(file.ops_addr).unwrap_or_else(|| "127.0.0.1:9090".into()),
+        provisioning_addr: serve
+            .and_then(|s| s.provisioning.clone())
+            .or(file.provisioning_addr)
+            .unwrap_or_else(|| "127.0.0.1:8081".into()),
         trusted_proxies: trusted,
         pool: PoolOptions { size: pool_size, ..PoolOptions::default() },
         workers,

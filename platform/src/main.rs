@@ -29,6 +29,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::demo::run(&settings)
         }
         Command::Migrate => commands::migrate::run(&resolve_settings(&cli, None)?),
+        Command::Provision(platform::cli::ProvisionCommand::Serve(args)) => {
+            let settings = resolve_settings(&cli, Some(args))?;
+            commands::provision::serve(&settings)
+        }
+        Command::Staff(_) => {
+            let settings = resolve_settings(&cli, None)?;
+            let Command::Staff(command) = cli.command else { unreachable!() };
+            commands::staff::run(&settings, command)
+        }
         Command::Tenant(_) => {
             let settings = resolve_settings(&cli, None)?;
             let Command::Tenant(command) = cli.command else { unreachable!() };

@@ -52,3 +52,52 @@ pub fn record(
         .execute(conn)?;
     Ok(())
 }
+
+/// One audit entry as staff read it.
+#[derive(Debug, Queryable, serde::Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// What to show: exact target and action, actor containing the text.
+#[derive(Default)]
+pub struct AuditFilter {
+    pub target: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub limit: i64,
+}
+
+/// The newest entries first.
+pub fn list(conn: &mut PgConnection, filter: &AuditFilter) -> CoreResult<Vec<AuditEntry>> {
+    let mut q = audit_log::table
+        .select((
+            audit_log::id,
+            audit_log::at,
+            audit_log::actor,
+            audit_log::action,
+            audit_log::target,
+            audit_log::before,
+            audit_log::after,
+        ))
+        .order(audit_log::id.desc())
+        .limit(filter.limit.clamp(1, 1000))
+        .into_boxed();
+    if let Some(t) = &filter.target {
+        q = q.filter(audit_log::target.eq(t.clone()));
+    }
+    if let Some(a) = &filter.action {
+        q = q.filter(audit_log::action.eq(a.clone()));
+    }
+    if let Some(a) = &filter.actor {
+        let escaped = a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        q = q.filter(audit_log::actor.like(format!("%{escaped}%")));
+    }
+    Ok(q.load(conn)?)
+}

@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::jobs::{self, JobContext, JobHandler, NewJob, Runner, RunnerOptions};
-use crate::spec::TenantSpec;
+use crate::spec::{FieldError, TenantSpec};
 
 pub const KIND: &str = "create_tenant";
 
@@ -84,11 +84,17 @@ impl Payload {
 
 /// Checks a spec against the catalog now, so a taken slug or host is refused at
 /// once (the job checks again, for races).
-pub fn check_available(conn: &mut PgConnection, spec: &TenantSpec) -> CoreResult<()> {
-    let taken: Option<String> =
-        tenants::table.filter(tenants::slug.eq(spec.slug.as_str())).select(tenants::slug).first(conn).optional()?;
+pub fn check_available(conn: &mut PgConnection, spec: &TenantSpec) -> Result<(), FieldError> {
+    let field = |field: String, error: CoreError| FieldError { field, error };
+    let taken: Option<String> = tenants::table
+        .filter(tenants::slug.eq(spec.slug.as_str()))
+        .select(tenants::slug)
+        .first(conn)
+        .optional()
+        .map_err(|e| field("slug".into(), e.into()))?;
     if taken.is_some() {
-        return Err(CoreError::Conflict(format!("a tenant with slug {:?} already exists", spec.slug.as_str())));
+        let msg = format!("a tenant with slug {:?} already exists", spec.slug.as_str());
+        return Err(field("slug".into(), CoreError::Conflict(msg)));
     }
     let hosts: Vec<&str> = spec.hosts.iter().map(HostName::as_str).collect();
     let used: Option<(String, String)> = tenant_hosts::table
@@ -96,9 +102,12 @@ pub fn check_available(conn: &mut PgConnection, spec: &TenantSpec) -> CoreResult
         .filter(tenant_hosts::host.eq_any(&hosts))
         .select((tenant_hosts::host, tenants::slug))
         .first(conn)
-        .optional()?;
+        .optional()
+        .map_err(|e| field("hosts".into(), e.into()))?;
     if let Some((host, owner)) = used {
-        return Err(CoreError::Conflict(format!("the host {host:?} is already used by tenant {owner:?}")));
+        let index = hosts.iter().position(|h| *h == host).unwrap_or(0);
+        let msg = format!("the host {host:?} is already used by tenant {owner:?}");
+        return Err(field(format!("hosts[{index}]"), CoreError::Conflict(msg)));
     }
     Ok(())
 }
@@ -111,7 +120,7 @@ pub fn enqueue_create(
     actor: &Actor,
     max_attempts: i32,
 ) -> CoreResult<Uuid> {
-    db.catalog(|conn| check_available(conn, spec))?;
+    db.catalog(|conn| check_available(conn, spec).map_err(|e| e.error))?;
     let tenant_id = Uuid::new_v4();
     let logo_key = match &spec.logo {
         Some(logo) => {

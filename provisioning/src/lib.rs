@@ -4,16 +4,18 @@
 //! DDL is transactional, so a failure or a `kill -9` at any moment leaves either
 //! the whole tenant or nothing. It depends on `tenant-core` only and never on the
 //! serving platform.
+pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod create_tenant;
 pub mod jobs;
 mod migrate_tenants;
-mod set_tenant_status;
+pub mod set_tenant_status;
 mod spec;
+pub mod staff;
 
 pub use audit::Actor;
 pub use create_tenant::{create_tenant, create_tenant_with, CreateTenantJob};
 pub use migrate_tenants::{migrate_all, MigrationProgress};
 pub use set_tenant_status::set_tenant_status;
-pub use spec::{Logo, TenantSpec};
+pub use spec::{FieldError, Logo, TenantSpec};

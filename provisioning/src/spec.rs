@@ -45,6 +45,18 @@ pub struct TenantSpec {
     pub logo: Option<Logo>,
 }
 
+/// An invalid value and the field it came in.
+#[derive(Debug)]
+pub struct FieldError {
+    /// The field's name as the API spells it (`hosts[1]` for the second host).
+    pub field: String,
+    pub error: CoreError,
+}
+
+fn at<T>(field: impl Into<String>, r: Result<T, CoreError>) -> Result<T, FieldError> {
+    r.map_err(|error| FieldError { field: field.into(), error })
+}
+
 impl TenantSpec {
     /// Builds a spec from raw strings, refusing the first invalid value with a
     /// message that names it.
@@ -59,25 +71,40 @@ impl TenantSpec {
         color: Option<&str>,
         description: Option<&str>,
     ) -> Result<Self, CoreError> {
-        let slug = TenantSlug::parse(slug)?;
+        Self::parse_fields(slug, name, hosts, locales, modules, theme, color, description).map_err(|e| e.error)
+    }
+
+    /// As [`TenantSpec::parse`], naming the field of the first invalid value.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse_fields(
+        slug: &str,
+        name: &str,
+        hosts: &[String],
+        locales: &[String],
+        modules: &[String],
+        theme: Option<&str>,
+        color: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<Self, FieldError> {
+        let slug = at("slug", TenantSlug::parse(slug))?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
-            return Err(CoreError::Invalid("the tenant name must have 1 to 200 characters".into()));
+            return at("name", Err(CoreError::Invalid("the tenant name must have 1 to 200 characters".into())));
         }
         if hosts.is_empty() {
-            return Err(CoreError::Invalid("a tenant needs at least one --host".into()));
+            return at("hosts", Err(CoreError::Invalid("a tenant needs at least one host".into())));
         }
         let mut parsed_hosts: Vec<HostName> = Vec::new();
-        for h in hosts {
-            let host = HostName::parse(h)?;
+        for (i, h) in hosts.iter().enumerate() {
+            let host = at(format!("hosts[{i}]"), HostName::parse(h))?;
             if parsed_hosts.contains(&host) {
-                return Err(CoreError::Invalid(format!("the host {host} is given twice")));
+                return at(format!("hosts[{i}]"), Err(CoreError::Invalid(format!("the host {host} is given twice"))));
             }
             parsed_hosts.push(host);
         }
         let mut parsed_locales: Vec<Locale> = Vec::new();
-        for l in locales {
-            let locale = Locale::parse(l)?;
+        for (i, l) in locales.iter().enumerate() {
+            let locale = at(format!("locales[{i}]"), Locale::parse(l))?;
             if !parsed_locales.contains(&locale) {
                 parsed_locales.push(locale);
             }
@@ -86,24 +113,27 @@ impl TenantSpec {
             parsed_locales.push(Locale::Fr);
         }
         let mut parsed_modules: Vec<ModuleName> = Vec::new();
-        for m in modules {
-            let module = ModuleName::parse(m)?;
+        for (i, m) in modules.iter().enumerate() {
+            let module = at(format!("modules[{i}]"), ModuleName::parse(m))?;
             if !parsed_modules.contains(&module) {
                 parsed_modules.push(module);
             }
         }
         let theme = match theme {
-            Some(t) => ThemeName::parse(t)?,
+            Some(t) => at("theme", ThemeName::parse(t))?,
             None => ThemeName::default_theme(),
         };
         let primary_color = match color {
-            Some(c) => Color::parse(c)?,
+            Some(c) => at("color", Color::parse(c))?,
             None => Color::rgb(0x00, 0x00, 0x91),
         };
         let mut descriptions = BTreeMap::new();
         if let Some(d) = description.map(str::trim).filter(|d| !d.is_empty()) {
             if d.chars().count() > 2000 {
-                return Err(CoreError::Invalid("the description is limited to 2,000 characters".into()));
+                return at(
+                    "description",
+                    Err(CoreError::Invalid("the description is limited to 2,000 characters".into())),
+                );
             }
             descriptions.insert(parsed_locales[0], d.to_owned());
         }

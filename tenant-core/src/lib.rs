@@ -14,6 +14,7 @@ pub mod error;
 pub mod migrations;
 pub mod names;
 pub mod schema;
+pub mod secrets;
 pub mod tenant;
 
 pub use db::{DatabaseUrl, Db, PoolOptions, PoolStatus};

@@ -10,5 +10,6 @@ mod isolation;
 mod jobs;
 mod metrics;
 mod migrations;
+mod provisioning_api;
 mod provisioning_atomicity;
 mod routing;

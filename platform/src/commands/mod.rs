@@ -1,5 +1,7 @@
 //! One file per subcommand.
 pub mod demo;
 pub mod migrate;
+pub mod provision;
 pub mod serve;
+pub mod staff;
 pub mod tenant;

@@ -1,9 +1,13 @@
-//! `civitas serve`: tenant sites and the ops listener, until a signal.
+//! `civitas serve`: tenant sites, the ops listener and the provisioning API, plus
+//! the provisioning job workers, until a signal.
 use std::sync::Arc;
 
+use provisioning::api::ProvisioningState;
+use provisioning::create_tenant::{embedded_migrations, CreateTenantJob};
+use provisioning::jobs::{Runner, RunnerOptions};
 use tenant_core::db::listener::{DirectoryWatcher, WatchOptions};
 
-use crate::app::{self, ServeOptions};
+use crate::app::{self, Running, ServeOptions};
 use crate::runtime::{build_state, Database};
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -21,27 +25,50 @@ pub fn run(settings: &Settings, migrate: bool) -> anyhow::Result<()> {
     serve_state(settings, state)
 }
 
-/// Loads the directory, keeps it fresh, and serves until stopped.
+/// The provisioning side of a process: its state and the job workers.
+pub fn provisioning_state(state: &AppState) -> (ProvisioningState, Runner) {
+    let themes: Arc<[String]> = state.themes.names().into_iter().map(str::to_owned).collect();
+    let prov = ProvisioningState { db: state.db.clone(), blobs: state.blobs.clone(), themes };
+    let runner = Runner::new(
+        state.db.clone(),
+        vec![Arc::new(CreateTenantJob { blobs: state.blobs.clone(), migrations: embedded_migrations() })],
+        RunnerOptions::default(),
+    );
+    (prov, runner)
+}
+
+/// Loads the directory, keeps it fresh, runs the job workers, and serves until stopped.
 pub fn serve_state(settings: &Settings, state: AppState) -> anyhow::Result<()> {
     if let Err(e) = state.directory.reload(&state.db) {
         tracing::warn!(error = %e, "tenant directory not loaded yet; /readyz says 503 until it is");
     }
     let _watcher = DirectoryWatcher::spawn(state.db.clone(), Arc::clone(&state.directory), WatchOptions::default())?;
+    let (prov, runner) = provisioning_state(&state);
+    let _workers = runner.spawn_workers(2, "serve")?;
     let options = ServeOptions {
         http: settings.http_addr.clone(),
         ops: settings.ops_addr.clone(),
+        provisioning: Some(settings.provisioning_addr.clone()),
         workers: settings.workers,
         blocking_threads: (settings.pool.size as usize).div_ceil(settings.workers.max(1)).max(2),
     };
     actix_rt::System::new().block_on(async move {
-        let running = app::start(state, &options)?;
-        for addr in &running.http_addrs {
-            println!("civitas: tenant sites on http://{addr}");
-        }
-        for addr in &running.ops_addrs {
-            println!("civitas: ops on http://{addr} (/metrics, /healthz, /readyz)");
-        }
+        let running = app::start(state, Some(prov), &options)?;
+        announce(&running);
         running.wait().await
     })?;
     Ok(())
+}
+
+/// Prints where each listener is, one line each (scripts and tests read these).
+pub fn announce(running: &Running) {
+    for addr in &running.http_addrs {
+        println!("civitas: tenant sites on http://{addr}");
+    }
+    for addr in &running.ops_addrs {
+        println!("civitas: ops on http://{addr} (/metrics, /healthz, /readyz)");
+    }
+    for addr in &running.provisioning_addrs {
+        println!("civitas: provisioning on http://{addr} (/api/v1)");
+    }
 }

@@ -29,9 +29,12 @@ impl Default for TestConfig {
 pub struct TestApp {
     pub http: SocketAddr,
     pub ops: SocketAddr,
+    /// The provisioning API.
+    pub prov: SocketAddr,
     pub state: AppState,
     pub data_dir: PathBuf,
-    handles: (actix_web::dev::ServerHandle, actix_web::dev::ServerHandle),
+    handles: Vec<actix_web::dev::ServerHandle>,
+    _workers: provisioning::jobs::Workers,
     thread: Option<std::thread::JoinHandle<()>>,
     _watcher: DirectoryWatcher,
 }
@@ -53,6 +56,7 @@ pub fn settings_for(url: &str, config: &TestConfig, data_dir: PathBuf) -> Settin
         themes_dir: workspace().join("themes"),
         http_addr: "127.0.0.1:0".into(),
         ops_addr: "127.0.0.1:0".into(),
+        provisioning_addr: "127.0.0.1:0".into(),
         trusted_proxies: config.trusted_proxies.clone(),
         pool: PoolOptions {
             size: config.pool_size,
@@ -77,9 +81,12 @@ impl TestApp {
         state.directory.reload(&state.db).expect("directory");
         let watcher = DirectoryWatcher::spawn(state.db.clone(), Arc::clone(&state.directory), WatchOptions::default())
             .expect("watch");
+        let (prov, runner) = platform::commands::serve::provisioning_state(&state);
+        let workers = runner.spawn_workers(1, "test").expect("job workers");
         let options = ServeOptions {
             http: settings.http_addr.clone(),
             ops: settings.ops_addr.clone(),
+            provisioning: Some("127.0.0.1:0".into()),
             workers: config.workers,
             blocking_threads: (config.pool_size as usize).div_ceil(config.workers).max(2),
         };
@@ -88,13 +95,14 @@ impl TestApp {
         let thread = std::thread::spawn(move || {
             let system = actix_rt::System::new();
             system.block_on(async move {
-                let running = app::start(served, &options).expect("bind");
-                tx.send((running.http_addrs[0], running.ops_addrs[0], running.handles())).expect("send");
+                let running = app::start(served, Some(prov), &options).expect("bind");
+                let addrs = (running.http_addrs[0], running.ops_addrs[0], running.provisioning_addrs[0]);
+                tx.send((addrs, running.handles())).expect("send");
                 let _ = running.wait().await;
             });
         });
-        let (http, ops, handles) = rx.recv_timeout(Duration::from_secs(30)).expect("server started");
-        Self { http, ops, state, data_dir, handles, thread: Some(thread), _watcher: watcher }
+        let ((http, ops, prov), handles) = rx.recv_timeout(Duration::from_secs(30)).expect("server started");
+        Self { http, ops, prov, state, data_dir, handles, _workers: workers, thread: Some(thread), _watcher: watcher }
     }
 
     /// Re-reads the directory now, rather than waiting for NOTIFY.
@@ -106,8 +114,9 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         // `stop` sends the command when called; the returned future only waits.
-        drop(self.handles.0.stop(false));
-        drop(self.handles.1.stop(false));
+        for h in &self.handles {
+            drop(h.stop(false));
+        }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

@@ -1,0 +1,40 @@
+//! The provisioning JSON API, `/api/v1/...` on the provisioning listener only
+//! (never on tenant hosts). Documented in `provisioning/openapi.yaml`.
+//!
+//! Every route names the access it needs in its parameters ([`access::ReadAccess`],
+//! [`access::WriteAccess`]), so a route without a valid token cannot run.
+pub mod access;
+pub mod audit_log;
+pub mod body;
+pub mod error;
+pub mod jobs;
+pub mod tenants;
+
+use std::sync::Arc;
+
+use actix_web::web;
+use tenant_core::blob::BlobStore;
+use tenant_core::Db;
+
+/// What the provisioning routes share.
+#[derive(Clone)]
+pub struct ProvisioningState {
+    pub db: Db,
+    pub blobs: Arc<dyn BlobStore>,
+    /// Themes this installation has, so a tenant cannot be given a missing one.
+    pub themes: Arc<[String]>,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(tenants::configure)
+            .configure(jobs::configure)
+            .configure(audit_log::configure)
+            .default_service(web::to(no_such_route)),
+    );
+}
+
+async fn no_such_route() -> Result<actix_web::HttpResponse, error::ApiError> {
+    Err(error::ApiError::not_found("no such API route"))
+}

@@ -1,0 +1,13 @@
+//! `/api/v1/tenants`.
+mod change_status;
+mod create;
+mod list;
+mod show;
+
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.service(list::list_tenants)
+        .service(create::create_tenant)
+        .service(show::show_tenant)
+        .service(change_status::suspend_tenant)
+        .service(change_status::resume_tenant);
+}

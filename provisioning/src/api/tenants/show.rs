@@ -1,0 +1,24 @@
+//! `GET /api/v1/tenants/{slug}`: the tenant and its recent jobs.
+use actix_web::{get, web, HttpResponse};
+use tenant_core::catalog;
+use tenant_core::names::TenantSlug;
+
+use crate::api::access::ReadAccess;
+use crate::api::error::ApiError;
+use crate::api::ProvisioningState;
+use crate::jobs;
+
+#[get("/tenants/{slug}")]
+pub async fn show_tenant(
+    _: ReadAccess,
+    state: web::Data<ProvisioningState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = TenantSlug::parse(&slug).map_err(|_| ApiError::not_found("no such tenant"))?;
+    let db = state.db.clone();
+    let (tenant, recent) = web::block(move || {
+        db.catalog(|conn| Ok((catalog::load_one(conn, &slug)?, jobs::list_recent(conn, Some(slug.as_str()), 20)?)))
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "tenant": tenant, "jobs": recent })))
+}

@@ -1,0 +1,240 @@
+//! The provisioning API over real HTTP: access rules, the tenant lifecycle through
+//! jobs, and bad input refused with the field named and nothing written.
+use std::time::{Duration, Instant};
+
+use diesel::{PgConnection, RunQueryDsl};
+use provisioning::auth::Scopes;
+use provisioning::staff::{create_staff, create_token, StaffEmail};
+use provisioning::Actor;
+
+use crate::support::http::{get, send, Resp};
+use crate::support::{TestApp, TestConfig, TestDb};
+
+fn token(tdb: &TestDb, scopes: Scopes, valid_for: chrono::Duration) -> String {
+    let db = tdb.db(1);
+    let email = StaffEmail::parse("ops@hebergeur.test").unwrap();
+    let _ = create_staff(&db, &email, &Actor::system());
+    create_token(&db, &email, "tests", scopes, valid_for, &Actor::system()).unwrap().secret
+}
+
+fn call(app: &TestApp, method: &str, path: &str, token: &str, body: &str) -> Resp {
+    let auth = format!("Bearer {token}");
+    send(app.prov, method, path, &[("Authorization", &auth), ("Content-Type", "application/json")], body.as_bytes())
+}
+
+fn wait_for_job(app: &TestApp, token: &str, location: &str) -> serde_json::Value {
+    let start = Instant::now();
+    loop {
+        let job = call(app, "GET", location, token, "").json()["job"].clone();
+        if job["status"] == "succeeded" || job["status"] == "failed" {
+            return job;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "job still {}", job["status"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+    diesel::sql_query(sql).get_result::<Count>(conn).map(|c| c.n).expect(sql)
+}
+
+#[test]
+fn no_api_route_answers_without_a_valid_unexpired_token_and_a_read_token_cannot_write() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let read = token(&tdb, Scopes::READ_ONLY, chrono::Duration::days(1));
+    for (method, path) in [
+        ("GET", "/api/v1/tenants"),
+        ("POST", "/api/v1/tenants"),
+        ("GET", "/api/v1/tenants/x"),
+        ("POST", "/api/v1/tenants/x/suspend"),
+        ("POST", "/api/v1/tenants/x/resume"),
+        ("GET", "/api/v1/jobs"),
+        ("GET", "/api/v1/jobs/00000000-0000-0000-0000-000000000000"),
+        ("GET", "/api/v1/audit"),
+    ] {
+        let none = send(app.prov, method, path, &[], b"{}");
+        assert_eq!(none.status, 401, "{method} {path} without a token");
+        assert_eq!(none.json()["error"]["code"], "unauthorized");
+        for bad in
+            ["Bearer nope", "Bearer cvt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "Basic b3BzOm9wcw==", "Bearer "]
+        {
+            assert_eq!(
+                send(app.prov, method, path, &[("Authorization", bad)], b"{}").status,
+                401,
+                "{method} {path} {bad}"
+            );
+        }
+    }
+    let listed = call(&app, "GET", "/api/v1/tenants", &read, "");
+    assert_eq!(listed.status, 200, "{read}: {}", listed.body);
+    let refused = call(&app, "POST", "/api/v1/tenants", &read, r#"{"slug":"x1","name":"X","hosts":["x1.test"]}"#);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let short = token(&tdb, Scopes::READ_WRITE, chrono::Duration::seconds(2));
+    assert_eq!(call(&app, "GET", "/api/v1/tenants", &short, "").status, 200);
+    std::thread::sleep(Duration::from_millis(2200));
+    assert_eq!(call(&app, "GET", "/api/v1/tenants", &short, "").status, 401, "an expired token is refused");
+    // Tenant hosts never serve the API.
+    assert_eq!(get(app.http, "127.0.0.1", "/api/v1/tenants").status, 400);
+    assert_eq!(count(&mut tdb.conn(), "SELECT count(*) AS n FROM catalog.tenants"), 0);
+}
+
+#[test]
+fn a_tenant_created_suspended_and_resumed_through_the_api_is_served_accordingly_and_audited() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let token = token(&tdb, Scopes::READ_WRITE, chrono::Duration::days(1));
+    let logo =
+        data_encoding::BASE64.encode(b"<svg xmlns='http://www.w3.org/2000/svg'><rect width='4' height='4'/></svg>");
+    let body = format!(
+        r##"{{"slug":"nantes","name":"Ville de Nantes","hosts":["nantes.test","www.nantes.test"],"locales":["fr","en"],
+            "modules":["pages","blog"],"theme":"civic","color":"#00a19a","description":"Participez !","logo_base64":"{logo}"}}"##
+    );
+    let created = call(&app, "POST", "/api/v1/tenants", &token, &body);
+    assert_eq!(created.status, 202, "{}", created.body);
+    let location = created.header("location").unwrap().to_owned();
+    let job = wait_for_job(&app, &token, &location);
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["steps_done"], serde_json::json!(["create", "activate"]));
+    assert_eq!(job["result"]["slug"], "nantes");
+
+    let start = Instant::now();
+    while get(app.http, "nantes.test", "/").status != 200 {
+        assert!(start.elapsed() < Duration::from_secs(3), "the new tenant is not served");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(get(app.http, "nantes.test", "/").body.contains("Ville de Nantes"));
+    assert_eq!(get(app.http, "nantes.test", "/branding/logo").status, 200);
+    let shown = call(&app, "GET", "/api/v1/tenants/nantes", &token, "").json();
+    assert_eq!(shown["tenant"]["theme"], "civic");
+    assert_eq!(shown["jobs"][0]["kind"], "create_tenant");
+
+    assert_eq!(
+        call(&app, "POST", "/api/v1/tenants/nantes/suspend", &token, "").json()["tenant"]["status"],
+        "suspended"
+    );
+    app.reload();
+    assert_eq!(get(app.http, "nantes.test", "/").status, 503);
+    assert_eq!(call(&app, "POST", "/api/v1/tenants/nantes/resume", &token, "").json()["tenant"]["status"], "active");
+    app.reload();
+    assert_eq!(get(app.http, "nantes.test", "/").status, 200);
+
+    let listed = call(&app, "GET", "/api/v1/tenants?q=nant&status=active", &token, "").json();
+    assert_eq!(listed["tenants"].as_array().map(Vec::len), Some(1));
+    let audit = call(&app, "GET", "/api/v1/audit?target=nantes", &token, "").json();
+    let actions: Vec<&str> =
+        audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["tenant.resume", "tenant.suspend", "tenant.create"]);
+    assert!(audit["entries"][0]["actor"].as_str().unwrap().starts_with("token:tests (ops@hebergeur.test)"));
+    assert_eq!(audit["entries"][1]["before"]["status"], "active");
+    assert_eq!(audit["entries"][1]["after"]["status"], "suspended");
+}
+
+#[test]
+fn bad_input_gets_a_clear_4xx_naming_the_field_and_writes_nothing() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let token = token(&tdb, Scopes::READ_WRITE, chrono::Duration::days(1));
+    let ok = call(&app, "POST", "/api/v1/tenants", &token, r#"{"slug":"taken","name":"T","hosts":["taken.test"]}"#);
+    assert_eq!(ok.status, 202);
+    wait_for_job(&app, &token, ok.header("location").unwrap());
+    let big_logo = data_encoding::BASE64.encode(&vec![b'x'; 1024 * 1024 + 10]);
+    let not_image = data_encoding::BASE64.encode(b"<html><script>alert(1)</script></html>");
+    let cases: Vec<(String, u16, &str, Option<&str>, &str)> = vec![
+        (r#"{"slug":"Bad Slug","name":"X","hosts":["x.test"]}"#.into(), 422, "invalid", Some("slug"), "invalid slug"),
+        (r#"{"slug":"taken","name":"X","hosts":["x.test"]}"#.into(), 409, "conflict", Some("slug"), "already exists"),
+        (
+            r#"{"slug":"fresh","name":"X","hosts":["ok.test","TAKEN.test"]}"#.into(),
+            409,
+            "conflict",
+            Some("hosts[1]"),
+            "already used by tenant \"taken\"",
+        ),
+        (
+            r#"{"slug":"fresh","name":"X","hosts":["x.test"],"modules":["pages","teleport"]}"#.into(),
+            422,
+            "invalid",
+            Some("modules[1]"),
+            "unknown module",
+        ),
+        (
+            r#"{"slug":"fresh","name":"X","hosts":["https://x.test/"]}"#.into(),
+            422,
+            "invalid",
+            Some("hosts[0]"),
+            "invalid host",
+        ),
+        (
+            r#"{"slug":"fresh","name":"X","hosts":["x.test"],"color":"blue"}"#.into(),
+            422,
+            "invalid",
+            Some("color"),
+            "invalid colour",
+        ),
+        (
+            r#"{"slug":"fresh","name":"X","hosts":["x.test"],"theme":"neon"}"#.into(),
+            422,
+            "invalid",
+            Some("theme"),
+            "unknown theme",
+        ),
+        (
+            format!(r#"{{"slug":"fresh","name":"X","hosts":["x.test"],"logo_base64":"{big_logo}"}}"#),
+            422,
+            "invalid",
+            Some("logo_base64"),
+            "the limit is 1024 KiB",
+        ),
+        (
+            format!(r#"{{"slug":"fresh","name":"X","hosts":["x.test"],"logo_base64":"{not_image}"}}"#),
+            422,
+            "invalid",
+            Some("logo_base64"),
+            "PNG, JPEG, WebP or SVG",
+        ),
+        (
+            r#"{"slug":"fresh","name":"X","hosts":["x.test"],"logo_base64":"!!!"}"#.into(),
+            422,
+            "invalid",
+            Some("logo_base64"),
+            "not valid base64",
+        ),
+        (r#"{"slug":"fresh","name":"X","hosts":["x.test"]"#.into(), 400, "malformed_json", None, "EOF"),
+        (r#"not json"#.into(), 400, "malformed_json", None, "expected"),
+        (
+            r#"{"slug":"fresh","name":"X","hosts":[42]}"#.into(),
+            400,
+            "bad_field",
+            Some("hosts[0]"),
+            "invalid type: integer",
+        ),
+        (r#"{"slug":"fresh","name":7,"hosts":["x.test"]}"#.into(), 400, "bad_field", Some("name"), "invalid type"),
+        (r#"{"slug":"fresh","name":"X"}"#.into(), 400, "bad_field", None, "missing field `hosts`"),
+        (
+            r##"{"slug":"fresh","name":"X","hosts":["x.test"],"colour":"#fff"}"##.into(),
+            400,
+            "bad_field",
+            Some("colour"),
+            "unknown field `colour`",
+        ),
+    ];
+    for (body, status, code, field, text) in &cases {
+        let r = call(&app, "POST", "/api/v1/tenants", &token, body);
+        let short: String = body.chars().take(80).collect();
+        assert_eq!(r.status, *status, "{short}: {}", r.body);
+        let e = &r.json()["error"];
+        assert_eq!(e["code"], *code, "{short}: {}", r.body);
+        assert_eq!(e["field"].as_str(), *field, "{short}: {}", r.body);
+        assert!(e["message"].as_str().unwrap_or("").contains(text), "{short}: {}", r.body);
+    }
+    let mut conn = tdb.conn();
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM catalog.tenants"), 1, "only the first tenant exists");
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM catalog.jobs"), 1, "no job was queued for bad input");
+    assert_eq!(call(&app, "GET", "/api/v1/nowhere", &token, "").status, 404);
+}
