@@ -114,7 +114,7 @@ logos="$repo/deploy/demo/logos"
   >/dev/null
 
 # --- the server, on free ports of 127.0.0.1 ---
-"$bin" serve --http 127.0.0.1:0 --ops 127.0.0.1:0 >"$server_log" 2>&1 &
+"$bin" serve --http 127.0.0.1:0 --ops 127.0.0.1:0 --provisioning 127.0.0.1:0 >"$server_log" 2>&1 &
 server_pid=$!
 
 http_port=""

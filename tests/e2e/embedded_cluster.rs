@@ -21,7 +21,7 @@ fn the_embedded_cluster_is_shared_by_processes_and_stopped_by_the_last_one() {
     let dir = temp_dir("embedded");
     let pid_file = dir.join("pg/data/postmaster.pid");
     let mut serve = civitas_embedded(&dir)
-        .args(["serve", "--http", "127.0.0.1:0", "--ops", "127.0.0.1:0"])
+        .args(["serve", "--http", "127.0.0.1:0", "--ops", "127.0.0.1:0", "--provisioning", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -31,7 +31,7 @@ trap cleanup EXIT
 
 start_server() { # args: extra flags; sets server_pid, http_port, ops_port
   local log="$data/serve.$$.$RANDOM.out"
-  "$bin" serve --http 127.0.0.1:0 --ops 127.0.0.1:0 --workers 2 --pool-size 8 "$@" >"$log" 2>"$data/serve.err" &
+  "$bin" serve --http 127.0.0.1:0 --ops 127.0.0.1:0 --provisioning 127.0.0.1:0 --workers 2 --pool-size 8 "$@" >"$log" 2>"$data/serve.err" &
   server_pid=$!
   for _ in $(seq 1 300); do
     if grep -q "ops on" "$log" 2>/dev/null; then break; fi
