@@ -41,5 +41,8 @@ cargo test --workspace
 echo "== ops files (Prometheus rules, Grafana dashboard, systemd unit)"
 bash deploy/check-ops-files.sh
 
+echo "== provisioning API description (OpenAPI)"
+bash deploy/check-openapi.sh
+
 echo "== browser tests (headless Chromium)"
 CIVITAS_BIN="$root/target/debug/civitas" bash tests/browser/run.sh

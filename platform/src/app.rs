@@ -125,6 +125,7 @@ fn start_provisioning(state: ProvisioningState, addr: &str) -> std::io::Result<(
             // A logo of 1 MiB is about 1.4 MB in base64.
             .app_data(web::PayloadConfig::new(2 * 1024 * 1024))
             .configure(provisioning::api::configure)
+            .configure(provisioning::console::configure)
             .wrap(security_headers())
     })
     .workers(2)

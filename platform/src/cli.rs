@@ -16,6 +16,12 @@ pub struct Cli {
     /// Folder for the embedded database and stored files.
     #[arg(long, global = true, env = "CIVITAS_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The master key file (32 bytes, base64, mode 0600); created when missing.
+    #[arg(long, global = true, env = "CIVITAS_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Older master key files still accepted while secrets are re-sealed.
+    #[arg(long, global = true, env = "CIVITAS_PREVIOUS_MASTER_KEY_FILES", value_delimiter = ',')]
+    pub previous_master_key_files: Vec<PathBuf>,
     /// Folder holding the themes (`default/` and the others).
     #[arg(long, global = true, env = "CIVITAS_THEMES_DIR")]
     pub themes_dir: Option<PathBuf>,
@@ -50,6 +56,11 @@ pub enum ProvisionCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum StaffCommand {
+    /// Create a staff account and print its one-time setup link (password and TOTP).
+    Create {
+        #[arg(long)]
+        email: String,
+    },
     /// Issue an API token for a staff account; the token is printed once.
     Token(TokenArgs),
 }

@@ -42,9 +42,19 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
         Some(s) if !s.trusted_proxies.is_empty() => s.trusted_proxies.clone(),
         _ => file.trusted_proxies.unwrap_or_default(),
     };
+    let data_dir: std::path::PathBuf = cli.data_dir.clone().or(file.data_dir).unwrap_or_else(|| "var".into());
+    let master_key_file =
+        cli.master_key_file.clone().or(file.master_key_file).unwrap_or_else(|| data_dir.join("master.key"));
+    let previous_master_key_files = if cli.previous_master_key_files.is_empty() {
+        file.previous_master_key_files.unwrap_or_default()
+    } else {
+        cli.previous_master_key_files.clone()
+    };
     Ok(Settings {
+        master_key_file,
+        previous_master_key_files,
         database_url: database_url.map(DatabaseUrl::new),
-        data_dir: cli.data_dir.clone().or(file.data_dir).unwrap_or_else(|| "var".into()),
+        data_dir,
         themes_dir: cli.themes_dir.clone().or(file.themes_dir).unwrap_or_else(default_themes_dir),
         http_addr: serve.and_then(|s| s.http.clone()).or(file.http_addr).unwrap_or_else(|| "127.0.0.1:8080".into()),
         ops_addr: serve.and_then(|s| s.ops.clone()).or(file.ops_addr).unwrap_or_else(|| "127.0.0.1:9090".into()),

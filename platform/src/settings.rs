@@ -20,6 +20,8 @@ pub struct FileSettings {
     pub http_addr: Option<String>,
     pub ops_addr: Option<String>,
     pub provisioning_addr: Option<String>,
+    pub master_key_file: Option<PathBuf>,
+    pub previous_master_key_files: Option<Vec<PathBuf>>,
     pub trusted_proxies: Option<Vec<IpAddr>>,
     pub pool_size: Option<u32>,
     pub workers: Option<usize>,
@@ -42,6 +44,8 @@ pub const KNOWN_ENV: &[&str] = &[
     "CIVITAS_HTTP_ADDR",
     "CIVITAS_OPS_ADDR",
     "CIVITAS_PROVISIONING_ADDR",
+    "CIVITAS_MASTER_KEY_FILE",
+    "CIVITAS_PREVIOUS_MASTER_KEY_FILES",
     "CIVITAS_TRUSTED_PROXIES",
     "CIVITAS_POOL_SIZE",
     "CIVITAS_WORKERS",
@@ -71,6 +75,10 @@ pub struct Settings {
     pub http_addr: String,
     pub ops_addr: String,
     pub provisioning_addr: String,
+    /// The platform's master key (encrypts secrets at rest); created on first use.
+    pub master_key_file: PathBuf,
+    /// Keys being rotated out: values they sealed can still be opened.
+    pub previous_master_key_files: Vec<PathBuf>,
     pub trusted_proxies: Vec<IpAddr>,
     pub pool: PoolOptions,
     pub workers: usize,

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod console;
 pub mod create_tenant;
 pub mod jobs;
 mod migrate_tenants;

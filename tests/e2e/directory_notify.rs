@@ -22,7 +22,19 @@ impl Drop for Server {
 
 fn serve(url: &str) -> Server {
     let mut child = tenants::civitas(url)
-        .args(["serve", "--http", "127.0.0.1:0", "--ops", "127.0.0.1:0", "--provisioning", "127.0.0.1:0", "--page-cache-ms", "1000", "--pool-size", "2"])
+        .args([
+            "serve",
+            "--http",
+            "127.0.0.1:0",
+            "--ops",
+            "127.0.0.1:0",
+            "--provisioning",
+            "127.0.0.1:0",
+            "--page-cache-ms",
+            "1000",
+            "--pool-size",
+            "2",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod console;
 mod database_down;
 mod directory_notify;
 mod embedded_cluster;

@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use provisioning::api::ProvisioningState;
+use provisioning::console::Views;
 use provisioning::create_tenant::{embedded_migrations, CreateTenantJob};
 use provisioning::jobs::{Runner, RunnerOptions};
 use tenant_core::db::listener::{DirectoryWatcher, WatchOptions};
+use tenant_core::secrets::{Keyring, MasterKey};
 
 use crate::app::{self, Running, ServeOptions};
 use crate::runtime::{build_state, Database};
@@ -25,16 +27,37 @@ pub fn run(settings: &Settings, migrate: bool) -> anyhow::Result<()> {
     serve_state(settings, state)
 }
 
+/// The platform's keyring: the master key (created on first use) and older keys.
+pub fn keyring(settings: &Settings) -> anyhow::Result<Keyring> {
+    let path = &settings.master_key_file;
+    if !path.exists() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let key = MasterKey::generate_file(path)?;
+        tracing::warn!(path = %path.display(), key_id = key.key_id(), "created a new master key: back it up, secrets cannot be read without it");
+    }
+    Ok(Keyring::load(path, &settings.previous_master_key_files)?)
+}
+
 /// The provisioning side of a process: its state and the job workers.
-pub fn provisioning_state(state: &AppState) -> (ProvisioningState, Runner) {
+pub fn provisioning_state(settings: &Settings, state: &AppState) -> anyhow::Result<(ProvisioningState, Runner)> {
     let themes: Arc<[String]> = state.themes.names().into_iter().map(str::to_owned).collect();
-    let prov = ProvisioningState { db: state.db.clone(), blobs: state.blobs.clone(), themes };
+    let prov = ProvisioningState {
+        db: state.db.clone(),
+        blobs: state.blobs.clone(),
+        themes,
+        keyring: Arc::new(keyring(settings)?),
+        views: Arc::new(Views::new().map_err(anyhow::Error::msg)?),
+        sign_in_limiter: Arc::default(),
+        secure_cookies: false,
+    };
     let runner = Runner::new(
         state.db.clone(),
         vec![Arc::new(CreateTenantJob { blobs: state.blobs.clone(), migrations: embedded_migrations() })],
         RunnerOptions::default(),
     );
-    (prov, runner)
+    Ok((prov, runner))
 }
 
 /// Loads the directory, keeps it fresh, runs the job workers, and serves until stopped.
@@ -43,7 +66,7 @@ pub fn serve_state(settings: &Settings, state: AppState) -> anyhow::Result<()> {
         tracing::warn!(error = %e, "tenant directory not loaded yet; /readyz says 503 until it is");
     }
     let _watcher = DirectoryWatcher::spawn(state.db.clone(), Arc::clone(&state.directory), WatchOptions::default())?;
-    let (prov, runner) = provisioning_state(&state);
+    let (prov, runner) = provisioning_state(settings, &state)?;
     let _workers = runner.spawn_workers(2, "serve")?;
     let options = ServeOptions {
         http: settings.http_addr.clone(),

@@ -14,7 +14,11 @@ use std::sync::Arc;
 
 use actix_web::web;
 use tenant_core::blob::BlobStore;
+use tenant_core::secrets::Keyring;
 use tenant_core::Db;
+
+use crate::console::limiter::SignInLimiter;
+use crate::console::Views;
 
 /// What the provisioning routes share.
 #[derive(Clone)]
@@ -23,6 +27,13 @@ pub struct ProvisioningState {
     pub blobs: Arc<dyn BlobStore>,
     /// Themes this installation has, so a tenant cannot be given a missing one.
     pub themes: Arc<[String]>,
+    /// Seals staff TOTP secrets (and, later, identity provider secrets).
+    pub keyring: Arc<Keyring>,
+    /// The console's templates and messages.
+    pub views: Arc<Views>,
+    pub sign_in_limiter: Arc<SignInLimiter>,
+    /// Cookies marked `Secure` (when served over TLS).
+    pub secure_cookies: bool,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -3,6 +3,7 @@ mod authenticate_token;
 mod create_staff;
 mod create_token;
 mod email;
+pub mod sessions;
 
 pub use authenticate_token::{authenticate_token, ApiCaller};
 pub use create_staff::{create_staff, StaffInvitation, SETUP_LINK_LIFETIME_HOURS};

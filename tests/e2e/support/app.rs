@@ -52,11 +52,13 @@ pub fn temp_dir(label: &str) -> PathBuf {
 pub fn settings_for(url: &str, config: &TestConfig, data_dir: PathBuf) -> Settings {
     Settings {
         database_url: Some(DatabaseUrl::new(url)),
-        data_dir,
+        data_dir: data_dir.clone(),
         themes_dir: workspace().join("themes"),
         http_addr: "127.0.0.1:0".into(),
         ops_addr: "127.0.0.1:0".into(),
         provisioning_addr: "127.0.0.1:0".into(),
+        master_key_file: data_dir.join("master.key"),
+        previous_master_key_files: Vec::new(),
         trusted_proxies: config.trusted_proxies.clone(),
         pool: PoolOptions {
             size: config.pool_size,
@@ -81,7 +83,7 @@ impl TestApp {
         state.directory.reload(&state.db).expect("directory");
         let watcher = DirectoryWatcher::spawn(state.db.clone(), Arc::clone(&state.directory), WatchOptions::default())
             .expect("watch");
-        let (prov, runner) = platform::commands::serve::provisioning_state(&state);
+        let (prov, runner) = platform::commands::serve::provisioning_state(&settings, &state).expect("provisioning");
         let workers = runner.spawn_workers(1, "test").expect("job workers");
         let options = ServeOptions {
             http: settings.http_addr.clone(),

@@ -1,0 +1,143 @@
+//! The tenants overview, one tenant's page, and suspend / resume.
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use tenant_core::names::TenantSlug;
+use tenant_core::schema::catalog::jobs as jobs_table;
+use tenant_core::{catalog, CoreError, Tenant, TenantStatus};
+
+use super::see_other;
+use super::session::{ConsoleSession, SignInRequired};
+use crate::api::ProvisioningState;
+use crate::jobs;
+use crate::set_tenant_status::set_tenant_status;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/tenants", web::get().to(list))
+        .route("/tenants/{slug}", web::get().to(show))
+        .route("/tenants/{slug}/suspend", web::post().to(suspend))
+        .route("/tenants/{slug}/resume", web::post().to(resume));
+}
+
+#[derive(Deserialize)]
+struct Filter {
+    q: Option<String>,
+    status: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    tenant: Tenant,
+    pending_jobs: i64,
+}
+
+async fn list(
+    state: web::Data<ProvisioningState>,
+    console: ConsoleSession,
+    filter: web::Query<Filter>,
+) -> Result<HttpResponse, SignInRequired> {
+    let q = filter.q.clone().unwrap_or_default();
+    let status = filter.status.as_deref().and_then(|s| TenantStatus::parse(s).ok());
+    let db = state.db.clone();
+    let (all, pending) = web::block(move || {
+        db.catalog(|conn| {
+            let pending: Vec<(Option<String>, i64)> = jobs_table::table
+                .filter(jobs_table::status.eq_any(["queued", "running"]))
+                .group_by(jobs_table::tenant_slug)
+                .select((jobs_table::tenant_slug, diesel::dsl::count_star()))
+                .load(conn)?;
+            Ok((catalog::load_all(conn)?, pending))
+        })
+    })
+    .await
+    .map_err(|_| SignInRequired::Unavailable)?
+    .map_err(|_| SignInRequired::Unavailable)?;
+    let pending: HashMap<String, i64> = pending.into_iter().filter_map(|(s, n)| Some((s?, n))).collect();
+    let needle = q.to_lowercase();
+    let rows: Vec<Row> = all
+        .into_iter()
+        .filter(|t| status.is_none_or(|s| t.status == s))
+        .filter(|t| {
+            needle.is_empty()
+                || t.slug.as_str().contains(&needle)
+                || t.name.to_lowercase().contains(&needle)
+                || t.hosts.iter().any(|h| h.as_str().contains(&needle))
+        })
+        .map(|t| Row { pending_jobs: pending.get(t.slug.as_str()).copied().unwrap_or(0), tenant: t })
+        .collect();
+    let mut ctx = console.context("tenants");
+    ctx.insert("tenants", &rows);
+    ctx.insert("q", &q);
+    ctx.insert("status", &status.map(|s| s.as_str()).unwrap_or(""));
+    ctx.insert("statuses", &TenantStatus::ALL.map(|s| s.as_str()));
+    Ok(state.views.page(StatusCode::OK, "tenants.html", console.locale, ctx))
+}
+
+async fn show(
+    state: web::Data<ProvisioningState>,
+    console: ConsoleSession,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, SignInRequired> {
+    let Ok(slug) = TenantSlug::parse(&slug) else { return Ok(state.views.not_found(console.locale)) };
+    let db = state.db.clone();
+    let found = web::block(move || {
+        db.catalog(|conn| Ok((catalog::load_one(conn, &slug)?, jobs::list_recent(conn, Some(slug.as_str()), 20)?)))
+    })
+    .await
+    .map_err(|_| SignInRequired::Unavailable)?;
+    let (tenant, recent) = match found {
+        Ok(v) => v,
+        Err(CoreError::NotFound(_)) => return Ok(state.views.not_found(console.locale)),
+        Err(_) => return Err(SignInRequired::Unavailable),
+    };
+    let mut ctx = console.context("tenants");
+    ctx.insert("tenant", &tenant);
+    ctx.insert("jobs", &recent);
+    Ok(state.views.page(StatusCode::OK, "tenant.html", console.locale, ctx))
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn change(
+    state: web::Data<ProvisioningState>,
+    console: ConsoleSession,
+    slug: String,
+    form: CsrfForm,
+    status: TenantStatus,
+) -> Result<HttpResponse, SignInRequired> {
+    console.check_csrf(&form.csrf)?;
+    let Ok(slug) = TenantSlug::parse(&slug) else { return Ok(state.views.not_found(console.locale)) };
+    let (db, actor, target) = (state.db.clone(), console.staff.actor(), slug.clone());
+    let done = web::block(move || set_tenant_status(&db, &target, status, &actor))
+        .await
+        .map_err(|_| SignInRequired::Unavailable)?;
+    match done {
+        Ok(_) => Ok(see_other(&format!("/tenants/{slug}"))),
+        Err(CoreError::NotFound(_)) => Ok(state.views.not_found(console.locale)),
+        Err(_) => Err(SignInRequired::Unavailable),
+    }
+}
+
+async fn suspend(
+    state: web::Data<ProvisioningState>,
+    console: ConsoleSession,
+    slug: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, SignInRequired> {
+    change(state, console, slug.into_inner(), form.into_inner(), TenantStatus::Suspended).await
+}
+
+async fn resume(
+    state: web::Data<ProvisioningState>,
+    console: ConsoleSession,
+    slug: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, SignInRequired> {
+    change(state, console, slug.into_inner(), form.into_inner(), TenantStatus::Active).await
+}

@@ -1,0 +1,258 @@
+//! The staff console over real HTTP: setup link, password plus TOTP, sessions,
+//! CSRF, and the pages staff use (overview, create form, job, audit).
+use std::time::{Duration, Instant};
+
+use provisioning::auth::TotpSecret;
+use provisioning::staff::{create_staff, StaffEmail};
+use provisioning::Actor;
+
+use crate::support::http::{send, Resp};
+use crate::support::{TestApp, TestConfig, TestDb};
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+/// The value of `name="<field>" value="..."` in a page.
+#[track_caller]
+fn hidden(page: &str, field: &str) -> String {
+    let marker = format!("name=\"{field}\" value=\"");
+    let Some(at) = page.find(&marker) else { panic!("no {field} in page: {}", &page[..page.len().min(1500)]) };
+    let start = at + marker.len();
+    page[start..].split('"').next().unwrap_or("").to_owned()
+}
+
+/// `name=value` of a Set-Cookie header.
+fn cookie(r: &Resp, name: &str) -> String {
+    r.headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| v.split(';').next().filter(|c| c.starts_with(&format!("{name}="))).map(str::to_owned))
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+}
+
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: Vec<String>,
+}
+
+impl Browser<'_> {
+    fn get(&self, path: &str) -> Resp {
+        let c = self.cookies.join("; ");
+        send(self.app.prov, "GET", path, &[("Cookie", &c), ("Accept-Language", "fr")], b"")
+    }
+
+    fn post(&self, path: &str, body: &str) -> Resp {
+        let c = self.cookies.join("; ");
+        send(
+            self.app.prov,
+            "POST",
+            path,
+            &[("Cookie", &c), ("Content-Type", "application/x-www-form-urlencoded"), ("Accept-Language", "fr")],
+            body.as_bytes(),
+        )
+    }
+
+    fn keep(&mut self, r: &Resp, name: &str) {
+        let c = cookie(r, name);
+        self.cookies.retain(|k| !k.starts_with(&format!("{name}=")));
+        self.cookies.push(c);
+    }
+}
+
+#[test]
+fn staff_set_up_sign_in_with_password_and_totp_and_use_the_console() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let email = StaffEmail::parse("agent@hebergeur.test").unwrap();
+    let invitation = create_staff(&tdb.db(1), &email, &Actor::system()).unwrap();
+    let mut b = Browser { app: &app, cookies: Vec::new() };
+
+    // Nothing but sign-in and setup answers without a session.
+    for path in ["/tenants", "/tenants/new", "/audit", "/jobs/00000000-0000-0000-0000-000000000000", "/tenants/x"] {
+        let r = b.get(path);
+        assert_eq!((r.status, r.header("location")), (303, Some("/sign-in")), "{path}");
+    }
+
+    // Setup: password and TOTP enrolment, confirmed with a code.
+    let setup_path = format!("/setup/{}", invitation.setup_token);
+    let page = b.get(&setup_path);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("agent@hebergeur.test") && page.body.contains("otpauth:"));
+    b.keep(&page, "civitas_console_csrf");
+    let secret = hidden(&page.body, "secret");
+    let totp = TotpSecret::from_base32(&secret).unwrap();
+    let csrf = hidden(&page.body, "csrf");
+    let password = "un mot de passe solide";
+    let wrong = b.post(
+        &setup_path,
+        &form(&[
+            ("csrf", &csrf),
+            ("secret", &secret),
+            ("password", password),
+            ("password2", password),
+            ("code", "000000"),
+        ]),
+    );
+    assert_eq!(wrong.status, 422);
+    b.keep(&wrong, "civitas_console_csrf");
+    let csrf = hidden(&wrong.body, "csrf");
+    let code = totp.code_at(now());
+    let done = b.post(
+        &setup_path,
+        &form(&[
+            ("csrf", &csrf),
+            ("secret", &secret),
+            ("password", password),
+            ("password2", password),
+            ("code", &code),
+        ]),
+    );
+    assert_eq!((done.status, done.header("location")), (303, Some("/sign-in")), "{}", done.body);
+    assert_eq!(b.get(&setup_path).status, 404, "a setup link works once");
+
+    // Sign in: a wrong password says nothing about the account.
+    let page = b.get("/sign-in");
+    b.keep(&page, "civitas_console_csrf");
+    let csrf = hidden(&page.body, "csrf");
+    let bad = b.post(
+        "/sign-in",
+        &form(&[("csrf", &csrf), ("email", "agent@hebergeur.test"), ("password", "not the password!")]),
+    );
+    assert_eq!(bad.status, 401);
+    assert!(bad.body.contains("Adresse ou mot de passe incorrect"));
+    let unknown = b.post(
+        "/sign-in",
+        &form(&[
+            ("csrf", &hidden(&bad.body, "csrf")),
+            ("email", "nobody@hebergeur.test"),
+            ("password", "not the password!"),
+        ]),
+    );
+    b.keep(&bad, "civitas_console_csrf");
+    assert_eq!(unknown.status, 401);
+    let no_csrf =
+        b.post("/sign-in", &form(&[("csrf", "forged"), ("email", "agent@hebergeur.test"), ("password", password)]));
+    assert_eq!(no_csrf.status, 401, "a forged form does not sign in");
+    let ok = b.post(
+        "/sign-in",
+        &form(&[("csrf", &hidden(&bad.body, "csrf")), ("email", "Agent@Hebergeur.test"), ("password", password)]),
+    );
+    assert_eq!((ok.status, ok.header("location")), (303, Some("/sign-in/code")), "{}", ok.body);
+    b.keep(&ok, "civitas_staff");
+    let set_cookie = ok
+        .headers
+        .iter()
+        .find(|(k, v)| k.eq_ignore_ascii_case("set-cookie") && v.starts_with("civitas_staff="))
+        .unwrap()
+        .1
+        .clone();
+    assert!(
+        set_cookie.contains("HttpOnly")
+            && set_cookie.contains("SameSite=Strict")
+            && !set_cookie.to_lowercase().contains("domain=")
+    );
+
+    // The password alone opens nothing: TOTP is required.
+    assert_eq!(b.get("/tenants").header("location"), Some("/sign-in/code"));
+    let page = b.get("/sign-in/code");
+    let csrf = hidden(&page.body, "csrf");
+    assert_eq!(b.post("/sign-in/code", &form(&[("csrf", &csrf), ("code", "123456")])).status, 401);
+    // The setup already used the current step; the next one is accepted once.
+    let next = totp.code_at(now() + 30);
+    let in_ = b.post("/sign-in/code", &form(&[("csrf", &csrf), ("code", &next)]));
+    assert_eq!((in_.status, in_.header("location")), (303, Some("/tenants")), "{}", in_.body);
+
+    // The overview, and the create form (multipart, with a logo).
+    let overview = b.get("/tenants");
+    assert_eq!(overview.status, 200);
+    assert!(overview.body.contains("0 institution(s)"), "{}", overview.body);
+    let page = b.get("/tenants/new");
+    let csrf = hidden(&page.body, "csrf");
+    let boundary = "civitasboundary";
+    let mut body = String::new();
+    for (k, v) in [
+        ("csrf", csrf.as_str()),
+        ("slug", "brest"),
+        ("name", "Ville de Brest"),
+        ("hosts", "brest.test\nwww.brest.test"),
+        ("locales", "fr"),
+        ("locales", "en"),
+        ("modules", "pages"),
+        ("theme", "default"),
+        ("color", "#e1000f"),
+        ("description", "Participez !"),
+    ] {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+    }
+    body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"logo.svg\"\r\nContent-Type: image/svg+xml\r\n\r\n<svg xmlns='http://www.w3.org/2000/svg'/>\r\n--{boundary}--\r\n"));
+    let c = b.cookies.join("; ");
+    let ctype = format!("multipart/form-data; boundary={boundary}");
+    let created = send(app.prov, "POST", "/tenants/new", &[("Cookie", &c), ("Content-Type", &ctype)], body.as_bytes());
+    assert_eq!(created.status, 303, "{}", created.body);
+    let job_path = created.header("location").unwrap().to_owned();
+    assert!(job_path.starts_with("/jobs/"));
+    let start = Instant::now();
+    loop {
+        let job = b.get(&job_path);
+        if job.body.contains("terminée") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "job not done: {}", job.body);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let overview = b.get("/tenants?q=brest");
+    assert!(overview.body.contains("Ville de Brest") && overview.body.contains("1 institution(s)"));
+
+    // Suspend needs the session's CSRF token.
+    let page = b.get("/tenants/brest");
+    let csrf = hidden(&page.body, "csrf");
+    assert_eq!(b.post("/tenants/brest/suspend", &form(&[("csrf", "forged")])).status, 403);
+    assert_eq!(b.post("/tenants/brest/suspend", &form(&[("csrf", &csrf)])).status, 303);
+    assert!(b.get("/tenants/brest").body.contains("suspendue"));
+
+    let audit = b.get("/audit?target=brest");
+    assert!(
+        audit.body.contains("tenant.suspend") && audit.body.contains("staff:agent@hebergeur.test"),
+        "{}",
+        audit.body
+    );
+
+    // Signing out ends the session.
+    let page = b.get("/tenants");
+    let csrf = hidden(&page.body, "csrf");
+    assert_eq!(b.post("/sign-out", &form(&[("csrf", &csrf)])).status, 303);
+    assert_eq!(b.get("/tenants").header("location"), Some("/sign-in"));
+}
+
+#[test]
+fn repeated_wrong_passwords_are_slowed_down() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let mut b = Browser { app: &app, cookies: Vec::new() };
+    let page = b.get("/sign-in");
+    b.keep(&page, "civitas_console_csrf");
+    let csrf = hidden(&page.body, "csrf");
+    let attempt = || {
+        b.post("/sign-in", &form(&[("csrf", &csrf), ("email", "x@hebergeur.test"), ("password", "wrong password!!")]))
+            .status
+    };
+    let statuses: Vec<u16> = (0..7).map(|_| attempt()).collect();
+    assert_eq!(statuses, vec![401, 401, 401, 401, 401, 429, 429]);
+}
