@@ -24,6 +24,10 @@ pub struct Metrics {
     directory_last_reload: IntGauge,
     cache_hits: IntCounter,
     cache_misses: IntCounter,
+    /// Provisioning job attempts by kind and outcome (succeeded, retried, failed).
+    pub jobs: IntCounterVec,
+    /// Time a provisioning job attempt took, by kind.
+    pub job_duration: prometheus::HistogramVec,
 }
 
 impl Metrics {
@@ -60,6 +64,22 @@ impl Metrics {
         )?;
         let cache_hits = IntCounter::new("civitas_page_cache_hits_total", "Pages served from the page cache.")?;
         let cache_misses = IntCounter::new("civitas_page_cache_misses_total", "Cacheable pages rendered afresh.")?;
+        let jobs = IntCounterVec::new(
+            Opts::new("civitas_provisioning_jobs_total", "Provisioning job attempts, by kind and outcome."),
+            &["kind", "outcome"],
+        )?;
+        let job_duration = prometheus::HistogramVec::new(
+            HistogramOpts::new("civitas_provisioning_job_duration_seconds", "Time a provisioning job attempt took.")
+                .buckets(vec![0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0]),
+            &["kind"],
+        )?;
+        // Known series start at zero, so dashboards and alerts see them before the first job.
+        for kind in ["create_tenant"] {
+            for outcome in ["succeeded", "retried", "failed"] {
+                jobs.with_label_values(&[kind, outcome]);
+            }
+            job_duration.with_label_values(&[kind]);
+        }
         let build_info = IntGaugeVec::new(Opts::new("civitas_build_info", "Civitas build, value 1."), &["version"])?;
         build_info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
         registry.register(Box::new(requests.clone()))?;
@@ -73,6 +93,8 @@ impl Metrics {
         registry.register(Box::new(directory_last_reload.clone()))?;
         registry.register(Box::new(cache_hits.clone()))?;
         registry.register(Box::new(cache_misses.clone()))?;
+        registry.register(Box::new(jobs.clone()))?;
+        registry.register(Box::new(job_duration.clone()))?;
         registry.register(Box::new(build_info))?;
         Ok(Self {
             registry,
@@ -87,6 +109,8 @@ impl Metrics {
             directory_last_reload,
             cache_hits,
             cache_misses,
+            jobs,
+            job_duration,
         })
     }
 
@@ -129,5 +153,13 @@ fn catch_up(counter: &IntCounter, total: u64) {
     let have = counter.get();
     if total > have {
         counter.inc_by(total - have);
+    }
+}
+
+impl Metrics {
+    /// Records one finished provisioning job attempt.
+    pub fn observe_job(&self, kind: &str, outcome: &str, seconds: f64) {
+        self.jobs.with_label_values(&[kind, outcome]).inc();
+        self.job_duration.with_label_values(&[kind]).observe(seconds);
     }
 }

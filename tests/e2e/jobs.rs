@@ -25,7 +25,7 @@ fn count(conn: &mut PgConnection, sql: &str) -> i64 {
 
 fn runner(tdb: &TestDb, blobs: Arc<LocalBlobStore>, lease: Duration) -> Runner {
     let handler: Arc<dyn JobHandler> = Arc::new(CreateTenantJob { blobs, migrations: embedded_migrations() });
-    Runner::new(tdb.db(2), vec![handler], RunnerOptions { lease, poll: Duration::from_millis(50) })
+    Runner::new(tdb.db(2), vec![handler], RunnerOptions { lease, poll: Duration::from_millis(50), observer: None })
 }
 
 #[test]

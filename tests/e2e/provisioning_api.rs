@@ -125,6 +125,12 @@ fn a_tenant_created_suspended_and_resumed_through_the_api_is_served_accordingly_
     app.reload();
     assert_eq!(get(app.http, "nantes.test", "/").status, 200);
 
+    let metrics = get(app.ops, "127.0.0.1", "/metrics").body;
+    assert!(
+        metrics.contains(r#"civitas_provisioning_jobs_total{kind="create_tenant",outcome="succeeded"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"civitas_provisioning_job_duration_seconds_count{kind="create_tenant"} 1"#));
     let listed = call(&app, "GET", "/api/v1/tenants?q=nant&status=active", &token, "").json();
     assert_eq!(listed["tenants"].as_array().map(Vec::len), Some(1));
     let audit = call(&app, "GET", "/api/v1/audit?target=nantes", &token, "").json();

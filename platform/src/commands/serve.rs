@@ -55,7 +55,7 @@ pub fn provisioning_state(settings: &Settings, state: &AppState) -> anyhow::Resu
     let runner = Runner::new(
         state.db.clone(),
         vec![Arc::new(CreateTenantJob { blobs: state.blobs.clone(), migrations: embedded_migrations() })],
-        RunnerOptions::default(),
+        RunnerOptions { observer: Some(job_observer(state)), ..RunnerOptions::default() },
     );
     Ok((prov, runner))
 }
@@ -94,4 +94,9 @@ pub fn announce(running: &Running) {
     for addr in &running.provisioning_addrs {
         println!("civitas: provisioning on http://{addr} (/api/v1)");
     }
+}
+
+fn job_observer(state: &AppState) -> provisioning::jobs::JobObserver {
+    let metrics = state.metrics.clone();
+    Arc::new(move |kind: &str, outcome: &str, seconds: f64| metrics.observe_job(kind, outcome, seconds))
 }

@@ -24,15 +24,20 @@ pub trait JobHandler: Send + Sync {
     }
 }
 
-#[derive(Clone, Debug)]
+/// Told of every finished attempt: job kind, outcome (`succeeded`, `retried`,
+/// `failed`) and seconds taken. The platform turns it into metrics.
+pub type JobObserver = Arc<dyn Fn(&str, &str, f64) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct RunnerOptions {
     pub lease: Duration,
     pub poll: Duration,
+    pub observer: Option<JobObserver>,
 }
 
 impl Default for RunnerOptions {
     fn default() -> Self {
-        Self { lease: Duration::from_secs(60), poll: Duration::from_millis(500) }
+        Self { lease: Duration::from_secs(60), poll: Duration::from_millis(500), observer: None }
     }
 }
 
@@ -74,15 +79,23 @@ impl Runner {
             return self.db.catalog(|conn| queue::find(conn, id)).map(Some);
         };
         let mut ctx = JobContext::new(self.db.clone(), job, worker.to_owned(), lease, handler.steps().len());
+        let started = std::time::Instant::now();
+        let observe = |outcome: &str| {
+            if let Some(observer) = &self.options.observer {
+                observer(handler.kind(), outcome, started.elapsed().as_secs_f64());
+            }
+        };
         match handler.run(&mut ctx) {
             Ok(result) => {
                 self.db.catalog(|conn| queue::succeed(conn, id, result))?;
+                observe("succeeded");
                 tracing::info!(job = %id, kind = handler.kind(), "job succeeded");
             }
             Err(e) => {
                 // Input errors and conflicts will not heal by retrying.
                 let retry = !matches!(e, CoreError::Invalid(_) | CoreError::Conflict(_) | CoreError::NotFound(_));
                 let status = self.db.catalog(|conn| queue::fail(conn, id, &e.to_string(), retry))?;
+                observe(if status == JobStatus::Failed { "failed" } else { "retried" });
                 tracing::warn!(job = %id, kind = handler.kind(), error = %e, ?status, "job attempt failed");
                 if status == JobStatus::Failed {
                     if let Err(undo) = handler.abandon(&mut ctx) {
