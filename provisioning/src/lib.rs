@@ -14,6 +14,7 @@ mod migrate_tenants;
 pub mod set_tenant_status;
 mod spec;
 pub mod staff;
+pub mod update_tenant;
 
 pub use audit::Actor;
 pub use create_tenant::{create_tenant, create_tenant_with, CreateTenantJob};

@@ -3,14 +3,21 @@
 // then exports CIVITAS_TEST_HTTP_PORT.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  SCREENSHOTS,
+  contrastReport,
+  launchChromium,
+  logoState,
+  pngSize,
+  tabUntil,
+  unexpectedProblems,
+  visit,
+  watchPage,
+} from './helpers.mjs';
 
 const PORT = process.env.CIVITAS_TEST_HTTP_PORT;
-const SCREENSHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
 
 // What run.sh creates.
 const VILLE = {
@@ -40,40 +47,18 @@ const SKIP_TEXT = { fr: 'Aller au contenu', en: 'Skip to content' };
 const MAIN_MENU = { fr: 'Menu principal', en: 'Main menu' };
 const NOT_FOUND = { fr: 'Page introuvable', en: 'Page not found' };
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--host-resolver-rules=MAP *.localhost 127.0.0.1',
-];
-
 /** @type {import('playwright-core').Browser} */
 let browser;
-let chromiumHome;
+let closeBrowser;
 
 before(async () => {
   assert.match(PORT ?? '', /^\d+$/, 'CIVITAS_TEST_HTTP_PORT must be set: run these tests through tests/browser/run.sh');
-  // launch() gives the browser a fresh temporary profile (user data dir) and removes it
-  // on close; the config and cache folders Chromium would use beside it are fresh too.
-  chromiumHome = await mkdtemp(path.join(tmpdir(), 'civitas-chromium-'));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    env: { ...process.env, XDG_CONFIG_HOME: path.join(chromiumHome, 'config'), XDG_CACHE_HOME: path.join(chromiumHome, 'cache') },
-  });
-  await rm(SCREENSHOTS, { recursive: true, force: true });
+  ({ browser, close: closeBrowser } = await launchChromium());
   await mkdir(SCREENSHOTS, { recursive: true });
 });
 
 after(async () => {
-  await browser?.close();
-  if (chromiumHome) await rm(chromiumHome, { recursive: true, force: true });
+  await closeBrowser?.();
 });
 
 function url(host, pathAndQuery = '/') {
@@ -93,175 +78,6 @@ async function newContext(options = {}) {
   context.setDefaultTimeout(15_000);
   context.setDefaultNavigationTimeout(15_000);
   return context;
-}
-
-/** The first `<img class="brand-logo">` once it has finished loading, as the page sees it. */
-async function logoState(page) {
-  const logo = page.locator('img.brand-logo').first();
-  await logo.waitFor({ state: 'attached' });
-  await page.waitForFunction(() => document.querySelector('img.brand-logo')?.complete === true);
-  return logo.evaluate((img) => ({
-    src: img.getAttribute('src'),
-    naturalWidth: img.naturalWidth,
-    naturalHeight: img.naturalHeight,
-    width: img.getBoundingClientRect().width,
-  }));
-}
-
-/**
- * Records console errors, uncaught exceptions, CSP violations and failed subresources
- * of every page loaded with `visit`. Nothing is cleared between visits: a late message
- * (Chromium fetches the icon after the load event) is never lost.
- */
-async function watchPage(context) {
-  await context.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener(
-      'securitypolicyviolation',
-      (e) => {
-        window.__cspViolations.push({
-          directive: e.violatedDirective,
-          blocked: e.blockedURI,
-          source: e.sourceFile,
-          line: e.lineNumber,
-          sample: e.sample,
-        });
-      },
-      true,
-    );
-  });
-  const page = await context.newPage();
-  const watched = { page, problems: [], current: null };
-  const record = (problem) => watched.problems.push({ page: watched.current, ...problem });
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') record({ kind: 'console error', text: msg.text(), url: msg.location().url });
-  });
-  page.on('pageerror', (err) => record({ kind: 'uncaught exception', text: String(err) }));
-  page.on('requestfailed', (req) =>
-    record({ kind: 'request failed', text: req.failure()?.errorText ?? '', url: req.url() }),
-  );
-  page.on('response', (res) => {
-    if (res.request().resourceType() !== 'document' && res.status() >= 400) {
-      record({ kind: `subresource answered ${res.status()}`, url: res.url() });
-    }
-  });
-  return watched;
-}
-
-/** Loads `target` and returns its status; CSP violations seen there join `problems`. */
-async function visit(watched, target) {
-  const { page } = watched;
-  watched.current = target;
-  const res = await page.goto(target, { waitUntil: 'load' });
-  await page.waitForLoadState('networkidle');
-  const csp = await page.evaluate(() => window.__cspViolations);
-  for (const v of csp) watched.problems.push({ page: target, kind: 'CSP violation', ...v });
-  return res?.status();
-}
-
-/**
- * What is left once the expected line is set aside: Chromium logs a console error
- * for a document answered 404, which is expected on a page meant to be a 404.
- */
-function unexpectedProblems(problems, expected404s) {
-  return problems.filter((p) => {
-    if (p.kind !== 'console error' || !/status of 404/.test(p.text ?? '')) return true;
-    return !expected404s.includes(p.url);
-  });
-}
-
-/** Contrast of each visible text against its effective background, computed in the page. */
-async function contrastReport(page) {
-  return page.evaluate(() => {
-    function parse(value) {
-      const m = value.match(
-        /^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)(?:\s*[,/]\s*([\d.]+)(%?))?\s*\)$/,
-      );
-      if (!m) throw new Error(`unsupported colour format: ${value}`);
-      let alpha = m[4] === undefined ? 1 : Number(m[4]);
-      if (m[5] === '%') alpha /= 100;
-      return [Number(m[1]), Number(m[2]), Number(m[3]), alpha];
-    }
-    function over(top, bottom) {
-      const a = top[3];
-      return [0, 1, 2].map((i) => top[i] * a + bottom[i] * (1 - a)).concat(1);
-    }
-    function luminance([r, g, b]) {
-      const lin = (c) => {
-        const s = c / 255;
-        return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-      };
-      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-    }
-    function background(el) {
-      // Backgrounds from the element up to the first opaque one, composited bottom-up
-      // over the white canvas.
-      const layers = [];
-      for (let node = el; node && node.nodeType === Node.ELEMENT_NODE; node = node.parentElement) {
-        const style = getComputedStyle(node);
-        if (style.backgroundImage !== 'none') {
-          throw new Error(`background image on ${node.tagName.toLowerCase()}.${node.className}: contrast cannot be computed`);
-        }
-        const color = parse(style.backgroundColor);
-        if (color[3] > 0) layers.push(color);
-        if (color[3] >= 1) break;
-      }
-      let result = [255, 255, 255, 1];
-      for (const layer of layers.reverse()) result = over(layer, result);
-      return result;
-    }
-    function describe(el) {
-      const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
-      return `${el.tagName.toLowerCase()}${cls}`;
-    }
-    function measure(el, role) {
-      const bg = background(el);
-      const fg = over(parse(getComputedStyle(el).color), bg);
-      const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
-      return {
-        role,
-        element: describe(el),
-        text: el.textContent.trim().replace(/\s+/g, ' ').slice(0, 60),
-        color: getComputedStyle(el).color,
-        background: `rgb(${bg.slice(0, 3).map(Math.round).join(', ')})`,
-        ratio: Math.round(((l1 + 0.05) / (l2 + 0.05)) * 100) / 100,
-      };
-    }
-    function visible(el) {
-      const style = getComputedStyle(el);
-      if (style.visibility !== 'visible' || style.display === 'none' || Number(style.opacity) === 0) return false;
-      const rect = el.getBoundingClientRect();
-      // Off-screen (the unfocused skip link) or clipped to a pixel (visually-hidden text).
-      return rect.width > 1 && rect.height > 1 && rect.bottom > 0 && rect.right > 0;
-    }
-
-    const mainNav = document.querySelector('nav[aria-label]:not(.lang-switch)');
-    const navLinks = mainNav ? [...mainNav.querySelectorAll('a')] : [];
-    const texts = [...document.body.querySelectorAll('*')].filter(
-      (el) =>
-        !navLinks.includes(el) &&
-        [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim() !== '') &&
-        visible(el),
-    );
-    return [
-      ...navLinks.filter(visible).map((el) => measure(el, 'main navigation link')),
-      ...texts.map((el) => measure(el, 'text')),
-    ];
-  });
-}
-
-/** Presses Tab up to `max` times until `predicate(activeElement)` holds in the page. */
-async function tabUntil(page, selector, max = 30) {
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab');
-    if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return i + 1;
-  }
-  throw new Error(`${max} presses of Tab never focused ${selector}`);
-}
-
-function pngSize(bytes) {
-  assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG', 'not a PNG file');
-  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
 // ---------------------------------------------------------------------------------

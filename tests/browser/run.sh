@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Browser tests of the tenant sites: headless Chromium (Debian's package) driven by
-# playwright-core, run by node's test runner against a `civitas serve` of its own,
-# with two tenants in a fresh embedded PostgreSQL that is gone when this script ends.
+# Browser tests of the tenant sites and of the staff console: headless Chromium
+# (Debian's package) driven by playwright-core, run by node's test runner against a
+# `civitas serve` of its own, with two tenants and one staff account (not yet set up)
+# in a fresh embedded PostgreSQL that is gone when this script ends.
 #
 #   bash tests/browser/run.sh
 #
@@ -119,6 +120,7 @@ server_pid=$!
 
 http_port=""
 ops_port=""
+prov_port=""
 for _ in $(seq 1 600); do # up to 60 s
   if [[ -z "$http_port" ]]; then
     http_port="$(sed -n 's|^civitas: tenant sites on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$server_log" | head -n 1)"
@@ -126,19 +128,23 @@ for _ in $(seq 1 600); do # up to 60 s
   if [[ -z "$ops_port" ]]; then
     ops_port="$(sed -n 's|^civitas: ops on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$server_log" | head -n 1)"
   fi
-  [[ -n "$http_port" && -n "$ops_port" ]] && break
+  if [[ -z "$prov_port" ]]; then
+    prov_port="$(sed -n 's|^civitas: provisioning on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$server_log" | head -n 1)"
+  fi
+  [[ -n "$http_port" && -n "$ops_port" && -n "$prov_port" ]] && break
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "run.sh: civitas serve exited before listening" >&2
     exit 1
   fi
   sleep 0.1
 done
-if [[ -z "$http_port" || -z "$ops_port" ]]; then
+if [[ -z "$http_port" || -z "$ops_port" || -z "$prov_port" ]]; then
   echo "run.sh: civitas serve printed no listening address within 60 s" >&2
   exit 1
 fi
 export CIVITAS_TEST_HTTP_PORT="$http_port"
 export CIVITAS_TEST_OPS_PORT="$ops_port"
+export CIVITAS_TEST_PROV_PORT="$prov_port"
 
 # Ready means the tenant directory is loaded.
 ready=""
@@ -153,7 +159,29 @@ if [[ -z "$ready" ]]; then
   echo "run.sh: /readyz did not answer 200 within 30 s" >&2
   exit 1
 fi
-echo "run.sh: civitas serving tenant sites on 127.0.0.1:$http_port (ops $ops_port)" >&2
+echo "run.sh: civitas serving tenant sites on 127.0.0.1:$http_port (ops $ops_port, console $prov_port)" >&2
+
+# --- a staff account for console.test.mjs, which activates it from its setup link ---
+# Created with the server's environment, so it uses the running embedded database. The
+# link names the configured provisioning address, not the port the server took: keep
+# only its path.
+staff_email="agent@hebergeur.test"
+if ! setup_link="$("$bin" staff create --email "$staff_email" 2>"$data_dir/staff-create.log")"; then
+  echo "run.sh: civitas staff create failed:" >&2
+  cat "$data_dir/staff-create.log" >&2
+  exit 1
+fi
+setup_path="$(printf '%s\n' "$setup_link" | sed -n 's|^https\{0,1\}://[^/]*\(/setup/[A-Za-z0-9_.~-]*\)$|\1|p' | head -n 1)"
+if [[ -z "$setup_path" ]]; then
+  echo "run.sh: civitas staff create printed no setup link: $setup_link" >&2
+  exit 1
+fi
+export CIVITAS_TEST_STAFF_EMAIL="$staff_email"
+export CIVITAS_TEST_SETUP_PATH="$setup_path"
+
+# Screenshots of the previous run go; the test files, run in parallel, only add theirs.
+rm -rf "$here/screenshots"
+mkdir -p "$here/screenshots"
 
 # In the background and waited for, so that a signal to this script runs the cleanup
 # at once instead of after the tests. Chromium's temporary profile goes under the

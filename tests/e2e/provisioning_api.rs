@@ -244,3 +244,64 @@ fn bad_input_gets_a_clear_4xx_naming_the_field_and_writes_nothing() {
     assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM catalog.jobs"), 1, "no job was queued for bad input");
     assert_eq!(call(&app, "GET", "/api/v1/nowhere", &token, "").status, 404);
 }
+
+#[test]
+fn updating_a_tenant_moves_hosts_switches_modules_and_loses_no_data() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let token = token(&tdb, Scopes::READ_WRITE, chrono::Duration::days(1));
+    for (slug, hosts) in [("metz", r#"["metz.test","www.metz.test"]"#), ("nancy", r#"["nancy.test"]"#)] {
+        let body = format!(r#"{{"slug":"{slug}","name":"{slug}","hosts":{hosts},"modules":["pages","blog"]}}"#);
+        let created = call(&app, "POST", "/api/v1/tenants", &token, &body);
+        assert_eq!(wait_for_job(&app, &token, created.header("location").unwrap())["status"], "succeeded");
+    }
+    let db = tdb.db(1);
+    let metz = db
+        .catalog(|c| tenant_core::catalog::load_one(c, &tenant_core::names::TenantSlug::parse("metz").unwrap()))
+        .unwrap();
+    db.tenant(&metz, |conn| {
+        tenant_core::content::blog::publish(conn, tenant_core::names::Locale::Fr, "Conseil municipal", "Ordre du jour")
+    })
+    .unwrap();
+
+    let patch = r##"{"name":"Ville de Metz","hosts":["metz.example.test","metz.test"],"modules":["pages"],"color":"#6a6af4","description":"Nouvelle présentation"}"##;
+    let updated = call(&app, "PATCH", "/api/v1/tenants/metz", &token, patch);
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    let t = &updated.json()["tenant"];
+    assert_eq!((t["primary_host"].as_str(), t["name"].as_str()), (Some("metz.example.test"), Some("Ville de Metz")));
+    app.reload();
+    let home = get(app.http, "metz.example.test", "/");
+    assert!(home.body.contains("Ville de Metz") && home.body.contains("Nouvelle présentation"));
+    assert_eq!(get(app.http, "metz.test", "/x?y=1").header("location"), Some("http://metz.example.test/x?y=1"));
+    assert_eq!(get(app.http, "www.metz.test", "/").status, 404, "a removed host is no longer served");
+    assert_eq!(get(app.http, "metz.example.test", "/blog").status, 404, "blog switched off");
+    assert_eq!(
+        db.tenant(&metz, |c| tenant_core::content::blog::latest(c, tenant_core::names::Locale::Fr, 10)).unwrap().len(),
+        1,
+        "its posts are kept"
+    );
+    let again = call(&app, "PATCH", "/api/v1/tenants/metz", &token, r#"{"modules":["pages","blog"]}"#);
+    assert_eq!(again.status, 200);
+    app.reload();
+    assert!(
+        get(app.http, "metz.example.test", "/blog").body.contains("Conseil municipal"),
+        "switched back on, the post is there"
+    );
+
+    let conflict =
+        call(&app, "PATCH", "/api/v1/tenants/metz", &token, r#"{"hosts":["metz.example.test","nancy.test"]}"#);
+    assert_eq!(conflict.status, 409, "{}", conflict.body);
+    assert_eq!(conflict.json()["error"]["field"], "hosts");
+    assert!(conflict.json()["error"]["message"].as_str().unwrap().contains("already used by tenant \"nancy\""));
+    let bad = call(&app, "PATCH", "/api/v1/tenants/metz", &token, r#"{"modules":["pages","teleport"]}"#);
+    assert_eq!((bad.status, bad.json()["error"]["field"].as_str()), (422, Some("modules[1]")));
+    app.reload();
+    assert_eq!(get(app.http, "nancy.test", "/").status, 200, "nancy keeps its host");
+    assert_eq!(call(&app, "PATCH", "/api/v1/tenants/nobody", &token, "{}").status, 404);
+
+    let audit = call(&app, "GET", "/api/v1/audit?target=metz&action=tenant.update", &token, "").json();
+    let entries = audit["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "two updates went through");
+    assert_eq!(entries[1]["before"]["primary_host"], "metz.test");
+    assert_eq!(entries[1]["after"]["primary_host"], "metz.example.test");
+}

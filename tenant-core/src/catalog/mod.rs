@@ -3,4 +3,4 @@ mod load;
 mod write;
 
 pub use load::{load_all, load_one};
-pub use write::{insert_tenant, set_status, NewTenant};
+pub use write::{insert_tenant, set_status, update_tenant, NewTenant, TenantChanges};

@@ -114,3 +114,92 @@ fn conflict_as_message(e: DieselError) -> CoreError {
         other => other.into(),
     }
 }
+
+/// What to change on a tenant; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct TenantChanges {
+    pub name: Option<String>,
+    pub description: Option<BTreeMap<Locale, String>>,
+    pub theme: Option<ThemeName>,
+    pub primary_color: Option<Color>,
+    /// The first is the default locale.
+    pub locales: Option<Vec<Locale>>,
+    /// The whole list; the first is the primary host.
+    pub hosts: Option<Vec<HostName>>,
+    /// The whole set. Switching a module off hides it; its data stays.
+    pub modules: Option<Vec<ModuleName>>,
+    pub logo_key: Option<Option<String>>,
+}
+
+/// Applies `changes` inside the caller's transaction. A host used by another tenant
+/// is a `Conflict` naming it.
+pub fn update_tenant(conn: &mut PgConnection, slug: &TenantSlug, changes: &TenantChanges) -> CoreResult<()> {
+    let id: Uuid = tenants::table
+        .filter(tenants::slug.eq(slug.as_str()))
+        .select(tenants::id)
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound(format!("no tenant with slug {:?}", slug.as_str())))?;
+    let row = tenants::table.find(id);
+    if let Some(name) = &changes.name {
+        diesel::update(row).set(tenants::name.eq(name)).execute(conn)?;
+    }
+    if let Some(description) = &changes.description {
+        let map: serde_json::Map<String, serde_json::Value> =
+            description.iter().map(|(l, d)| (l.as_str().to_owned(), d.clone().into())).collect();
+        diesel::update(row).set(tenants::description.eq(serde_json::Value::Object(map))).execute(conn)?;
+    }
+    if let Some(theme) = &changes.theme {
+        diesel::update(row).set(tenants::theme.eq(theme.as_str())).execute(conn)?;
+    }
+    if let Some(color) = &changes.primary_color {
+        diesel::update(row).set(tenants::primary_color.eq(color.to_string())).execute(conn)?;
+    }
+    if let Some(locales) = &changes.locales {
+        let default = locales.first().ok_or_else(|| CoreError::Invalid("a tenant needs at least one locale".into()))?;
+        let codes: Vec<&str> = locales.iter().map(|l| l.as_str()).collect();
+        diesel::update(row)
+            .set((tenants::locales.eq(&codes), tenants::default_locale.eq(default.as_str())))
+            .execute(conn)?;
+    }
+    if let Some(logo) = &changes.logo_key {
+        diesel::update(row).set(tenants::logo_key.eq(logo)).execute(conn)?;
+    }
+    if let Some(hosts) = &changes.hosts {
+        if hosts.is_empty() {
+            return Err(CoreError::Invalid("a tenant needs at least one host".into()));
+        }
+        let names: Vec<&str> = hosts.iter().map(HostName::as_str).collect();
+        let taken: Option<(String, String)> = tenant_hosts::table
+            .inner_join(tenants::table)
+            .filter(tenant_hosts::host.eq_any(&names).and(tenant_hosts::tenant_id.ne(id)))
+            .select((tenant_hosts::host, tenants::slug))
+            .first(conn)
+            .optional()?;
+        if let Some((host, owner)) = taken {
+            return Err(CoreError::Conflict(format!("the host {host:?} is already used by tenant {owner:?}")));
+        }
+        diesel::delete(tenant_hosts::table.filter(tenant_hosts::tenant_id.eq(id))).execute(conn)?;
+        let rows: Vec<_> = names
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                (tenant_hosts::host.eq(*h), tenant_hosts::tenant_id.eq(id), tenant_hosts::is_primary.eq(i == 0))
+            })
+            .collect();
+        diesel::insert_into(tenant_hosts::table).values(&rows).execute(conn).map_err(conflict_as_message)?;
+    }
+    if let Some(modules) = &changes.modules {
+        diesel::delete(tenant_modules::table.filter(tenant_modules::tenant_id.eq(id))).execute(conn)?;
+        let rows: Vec<_> =
+            modules.iter().map(|m| (tenant_modules::tenant_id.eq(id), tenant_modules::module.eq(m.as_str()))).collect();
+        if !rows.is_empty() {
+            diesel::insert_into(tenant_modules::table).values(&rows).execute(conn)?;
+        }
+    }
+    diesel::update(row)
+        .set((tenants::revision.eq(tenants::revision + 1), tenants::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -3,11 +3,13 @@ mod change_status;
 mod create;
 mod list;
 mod show;
+mod update;
 
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     cfg.service(list::list_tenants)
         .service(create::create_tenant)
         .service(show::show_tenant)
+        .service(update::update)
         .service(change_status::suspend_tenant)
         .service(change_status::resume_tenant);
 }
