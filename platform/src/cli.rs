@@ -46,6 +46,22 @@ pub enum Command {
     /// Staff accounts and their API tokens.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Secrets at rest.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Re-seal every stored secret with the current master key. Run it after
+    /// pointing CIVITAS_MASTER_KEY_FILE at a new key and listing the old one in
+    /// CIVITAS_PREVIOUS_MASTER_KEY_FILES; then the old key can be retired.
+    Rotate,
+    /// Write a new master key file (mode 0600); refuses to overwrite one.
+    GenerateKey {
+        /// Where to write it.
+        path: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

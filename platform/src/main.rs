@@ -38,6 +38,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let Command::Staff(command) = cli.command else { unreachable!() };
             commands::staff::run(&settings, command)
         }
+        Command::Secrets(platform::cli::SecretsCommand::Rotate) => {
+            let settings = resolve_settings(&cli, None)?;
+            commands::secrets::rotate(&settings)
+        }
+        Command::Secrets(platform::cli::SecretsCommand::GenerateKey { path }) => commands::secrets::generate(path),
         Command::Tenant(_) => {
             let settings = resolve_settings(&cli, None)?;
             let Command::Tenant(command) = cli.command else { unreachable!() };

@@ -113,6 +113,24 @@ pub mod catalog {
         }
     }
 
+    diesel::table! {
+        catalog.tenant_identity_providers (tenant_id, key) {
+            tenant_id -> Uuid,
+            key -> Text,
+            kind -> Text,
+            label -> Text,
+            issuer -> Text,
+            client_id -> Text,
+            client_secret_enc -> Text,
+            scopes -> Array<Text>,
+            acr_values -> Nullable<Text>,
+            enabled -> Bool,
+            created_at -> Timestamptz,
+            updated_at -> Timestamptz,
+        }
+    }
+
+    diesel::joinable!(tenant_identity_providers -> tenants (tenant_id));
     diesel::joinable!(staff_sessions -> staff_accounts (staff_id));
     diesel::joinable!(api_tokens -> staff_accounts (staff_id));
     diesel::joinable!(tenant_hosts -> tenants (tenant_id));
@@ -125,7 +143,8 @@ pub mod catalog {
         staff_sessions,
         api_tokens,
         audit_log,
-        jobs
+        jobs,
+        tenant_identity_providers
     );
 }
 

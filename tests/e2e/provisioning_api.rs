@@ -305,3 +305,131 @@ fn updating_a_tenant_moves_hosts_switches_modules_and_loses_no_data() {
     assert_eq!(entries[1]["before"]["primary_host"], "metz.test");
     assert_eq!(entries[1]["after"]["primary_host"], "metz.example.test");
 }
+
+#[test]
+fn identity_provider_secrets_are_sealed_never_shown_and_survive_a_key_rotation() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let token = token(&tdb, Scopes::READ_WRITE, chrono::Duration::days(1));
+    let read = self::token(&tdb, Scopes::READ_ONLY, chrono::Duration::days(1));
+    let created =
+        call(&app, "POST", "/api/v1/tenants", &token, r#"{"slug":"senat","name":"Sénat","hosts":["senat.test"]}"#);
+    wait_for_job(&app, &token, created.header("location").unwrap());
+    let secret = "fc-client-secret-9f8e7d6c5b4a";
+    let body = format!(
+        r#"{{"kind":"franceconnect","issuer":"https://fcp-low.integ01.dev-franceconnect.fr/api/v2","client_id":"abc123","client_secret":"{secret}"}}"#
+    );
+    assert_eq!(call(&app, "PUT", "/api/v1/tenants/senat/identity-providers/franceconnect", &read, &body).status, 403);
+    let saved = call(&app, "PUT", "/api/v1/tenants/senat/identity-providers/franceconnect", &token, &body);
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(!saved.body.contains(secret), "the secret is never shown back");
+    let p = &saved.json()["identity_provider"];
+    assert_eq!(p["acr_values"], "eidas1");
+    assert!(p["scopes"].as_array().unwrap().iter().any(|s| s == "birthplace"));
+    assert_eq!(p["label"], "S'identifier avec FranceConnect");
+
+    #[derive(diesel::QueryableByName)]
+    struct Sealed {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        client_secret_enc: String,
+    }
+    let sealed = diesel::sql_query("SELECT client_secret_enc FROM catalog.tenant_identity_providers")
+        .get_result::<Sealed>(&mut tdb.conn())
+        .unwrap()
+        .client_secret_enc;
+    assert!(sealed.starts_with("v1.") && !sealed.contains(secret), "{sealed}");
+    let old_key = app.data_dir.join("master.key");
+    let keyring = tenant_core::secrets::Keyring::load(&old_key, &[]).unwrap();
+    let tenant_id = uuid::Uuid::parse_str(
+        call(&app, "GET", "/api/v1/tenants/senat", &token, "").json()["tenant"]["id"].as_str().unwrap(),
+    )
+    .unwrap();
+    let db = tdb.db(1);
+    let opened = provisioning::identity_providers::client_secret(&db, &keyring, tenant_id, "franceconnect").unwrap();
+    assert_eq!(opened.expose(), secret);
+
+    // Changing other settings keeps the secret; a new provider needs one; bad values name their field.
+    let keep = call(
+        &app,
+        "PUT",
+        "/api/v1/tenants/senat/identity-providers/franceconnect",
+        &token,
+        r#"{"kind":"franceconnect","issuer":"https://fcp-low.integ01.dev-franceconnect.fr/api/v2","client_id":"abc124","label":"FranceConnect"}"#,
+    );
+    assert_eq!(keep.status, 200, "{}", keep.body);
+    assert_eq!(
+        provisioning::identity_providers::client_secret(&db, &keyring, tenant_id, "franceconnect").unwrap().expose(),
+        secret
+    );
+    for (key, body, field) in [
+        (
+            "keycloak",
+            r#"{"kind":"oidc","issuer":"https://sso.example.test/realms/x","client_id":"c"}"#,
+            "client_secret",
+        ),
+        (
+            "keycloak",
+            r#"{"kind":"oidc","issuer":"ftp://sso.example.test","client_id":"c","client_secret":"s"}"#,
+            "issuer",
+        ),
+        (
+            "keycloak",
+            r#"{"kind":"saml","issuer":"https://sso.example.test","client_id":"c","client_secret":"s"}"#,
+            "kind",
+        ),
+        (
+            "keycloak",
+            r#"{"kind":"oidc","issuer":"https://sso.example.test","client_id":"c","client_secret":"s","scopes":["email"]}"#,
+            "scopes",
+        ),
+        (
+            "Bad Key",
+            r#"{"kind":"oidc","issuer":"https://sso.example.test","client_id":"c","client_secret":"s"}"#,
+            "key",
+        ),
+    ] {
+        let r = call(
+            &app,
+            "PUT",
+            &format!("/api/v1/tenants/senat/identity-providers/{}", key.replace(' ', "%20")),
+            &token,
+            body,
+        );
+        assert_eq!((r.status, r.json()["error"]["field"].as_str()), (422, Some(field)), "{body}: {}", r.body);
+    }
+    let audit = call(&app, "GET", "/api/v1/audit?target=senat", &token, "");
+    assert!(audit.body.contains("tenant.identity_provider.put") && !audit.body.contains(secret));
+
+    // Rotation: a new key, the old one listed as previous, then the old one retired.
+    let new_key = crate::support::app::temp_dir("keys").join("new.key");
+    let out =
+        crate::support::tenants::civitas(&tdb.url).args(["secrets", "generate-key"]).arg(&new_key).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = crate::support::tenants::civitas(&tdb.url)
+        .env("CIVITAS_MASTER_KEY_FILE", &new_key)
+        .env("CIVITAS_PREVIOUS_MASTER_KEY_FILES", &old_key)
+        .args(["secrets", "rotate"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("1 secret(s) re-sealed"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let rotated = tenant_core::secrets::Keyring::load(&new_key, &[]).unwrap();
+    assert_eq!(
+        provisioning::identity_providers::client_secret(&db, &rotated, tenant_id, "franceconnect").unwrap().expose(),
+        secret
+    );
+    assert!(
+        provisioning::identity_providers::client_secret(&db, &keyring, tenant_id, "franceconnect").is_err(),
+        "the old key alone no longer opens it"
+    );
+
+    assert_eq!(call(&app, "DELETE", "/api/v1/tenants/senat/identity-providers/franceconnect", &token, "").status, 204);
+    assert_eq!(
+        call(&app, "GET", "/api/v1/tenants/senat/identity-providers", &token, "").json()["identity_providers"],
+        serde_json::json!([])
+    );
+}

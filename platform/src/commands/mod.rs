@@ -2,6 +2,7 @@
 pub mod demo;
 pub mod migrate;
 pub mod provision;
+pub mod secrets;
 pub mod serve;
 pub mod staff;
 pub mod tenant;

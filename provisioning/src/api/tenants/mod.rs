@@ -1,6 +1,7 @@
 //! `/api/v1/tenants`.
 mod change_status;
 mod create;
+mod identity_providers;
 mod list;
 mod show;
 mod update;
@@ -10,6 +11,9 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(create::create_tenant)
         .service(show::show_tenant)
         .service(update::update)
+        .service(identity_providers::list)
+        .service(identity_providers::put_provider)
+        .service(identity_providers::delete_provider)
         .service(change_status::suspend_tenant)
         .service(change_status::resume_tenant);
 }

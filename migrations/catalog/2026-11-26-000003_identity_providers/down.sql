@@ -1,0 +1,2 @@
+DROP TRIGGER tenant_identity_providers_notify ON tenant_identity_providers;
+DROP TABLE tenant_identity_providers;
