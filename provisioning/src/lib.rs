@@ -16,6 +16,7 @@ pub mod set_tenant_status;
 mod spec;
 pub mod staff;
 pub mod update_tenant;
+pub mod upgrade_tenants;
 
 pub use audit::Actor;
 pub use create_tenant::{create_tenant, create_tenant_with, CreateTenantJob};

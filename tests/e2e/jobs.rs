@@ -174,3 +174,109 @@ fn cli_changes_are_written_to_the_audit_log_with_before_and_after() {
         ]
     );
 }
+
+/// The binary's tenant migrations plus one more, as a new release would bring.
+struct WithNewMigration;
+struct NewMigration;
+struct NewName;
+struct NewMeta;
+
+impl std::fmt::Display for NewName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("29990101000000_upgrade_probe")
+    }
+}
+impl diesel::migration::MigrationName for NewName {
+    fn version(&self) -> diesel::migration::MigrationVersion<'_> {
+        diesel::migration::MigrationVersion::from("29990101000000")
+    }
+}
+impl diesel::migration::MigrationMetadata for NewMeta {}
+impl diesel::migration::Migration<diesel::pg::Pg> for NewMigration {
+    fn run(
+        &self,
+        conn: &mut dyn diesel::connection::BoxableConnection<diesel::pg::Pg>,
+    ) -> diesel::migration::Result<()> {
+        conn.batch_execute(
+            "CREATE TABLE upgrade_probe (id int PRIMARY KEY); ALTER TABLE pages ADD COLUMN probe text;",
+        )?;
+        Ok(())
+    }
+    fn revert(
+        &self,
+        conn: &mut dyn diesel::connection::BoxableConnection<diesel::pg::Pg>,
+    ) -> diesel::migration::Result<()> {
+        conn.batch_execute("DROP TABLE upgrade_probe; ALTER TABLE pages DROP COLUMN probe;")?;
+        Ok(())
+    }
+    fn metadata(&self) -> &dyn diesel::migration::MigrationMetadata {
+        &NewMeta
+    }
+    fn name(&self) -> &dyn diesel::migration::MigrationName {
+        &NewName
+    }
+}
+impl diesel::migration::MigrationSource<diesel::pg::Pg> for WithNewMigration {
+    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<diesel::pg::Pg>>>> {
+        let mut all =
+            diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(&tenant_core::migrations::TENANT)?;
+        all.push(Box::new(NewMigration));
+        Ok(all)
+    }
+}
+
+#[test]
+fn an_upgrade_migrates_every_tenant_reports_a_failing_one_without_stopping_and_resumes_only_what_is_left() {
+    use provisioning::upgrade_tenants::{enqueue_upgrade, UpgradeTenantsJob};
+    let tdb = TestDb::new();
+    let db = tdb.db(4);
+    for i in 0..8 {
+        tenants::create(&db, &format!("up{i}"), &[&format!("up{i}.test")], &[]);
+    }
+    let mut conn = tdb.conn();
+    // One tenant already has what the new migration creates: its upgrade fails.
+    diesel::sql_query("CREATE TABLE t_up5.upgrade_probe (id int)").execute(&mut conn).unwrap();
+    let upgrade: Arc<dyn JobHandler> =
+        Arc::new(UpgradeTenantsJob { migrations: Arc::new(|| Box::new(WithNewMigration)) });
+    let worker = Runner::new(
+        tdb.db(4),
+        vec![upgrade],
+        RunnerOptions { lease: Duration::from_secs(30), poll: Duration::from_millis(50), observer: None },
+    );
+    let id = enqueue_upgrade(&db, 3, &Actor::system()).unwrap();
+
+    let first = worker.run_next("w").unwrap().unwrap();
+    assert_eq!((first.id, first.status), (id, JobStatus::Queued), "retried later: {:?}", first.error);
+    assert!(first.error.as_deref().unwrap_or("").contains("1 of 8 tenants failed"), "{:?}", first.error);
+    assert!(first.error.as_deref().unwrap_or("").contains("\"up5\""));
+    assert_eq!(first.steps_done.len(), 7, "the others were upgraded: {:?}", first.steps_done);
+    let upgraded = |conn: &mut PgConnection| {
+        count(conn, "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema LIKE 't\\_up%' AND table_name = 'pages' AND column_name = 'probe'")
+    };
+    assert_eq!(upgraded(&mut conn), 7);
+
+    diesel::sql_query("DROP TABLE t_up5.upgrade_probe").execute(&mut conn).unwrap();
+    diesel::sql_query("UPDATE catalog.jobs SET run_after = now()").execute(&mut conn).unwrap();
+    let second = worker.run_next("w").unwrap().unwrap();
+    assert_eq!(second.status, JobStatus::Succeeded, "{:?}", second.error);
+    assert_eq!(second.attempts, 2);
+    assert_eq!(second.steps_done.len(), 8);
+    assert_eq!(second.result.as_ref().unwrap()["upgraded"], 8);
+    assert_eq!(upgraded(&mut conn), 8);
+    // Each schema recorded the new migration once.
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM (SELECT 1 FROM pg_namespace WHERE nspname LIKE 't\\_up%') s"),
+        8
+    );
+    for i in 0..8 {
+        assert_eq!(
+            count(
+                &mut conn,
+                &format!(
+                    "SELECT count(*) AS n FROM t_up{i}.__diesel_schema_migrations WHERE version = '29990101000000'"
+                )
+            ),
+            1
+        );
+    }
+}

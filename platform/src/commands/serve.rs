@@ -6,6 +6,7 @@ use provisioning::api::ProvisioningState;
 use provisioning::console::Views;
 use provisioning::create_tenant::{embedded_migrations, CreateTenantJob};
 use provisioning::jobs::{Runner, RunnerOptions};
+use provisioning::upgrade_tenants::UpgradeTenantsJob;
 use tenant_core::db::listener::{DirectoryWatcher, WatchOptions};
 use tenant_core::secrets::{Keyring, MasterKey};
 
@@ -54,7 +55,10 @@ pub fn provisioning_state(settings: &Settings, state: &AppState) -> anyhow::Resu
     };
     let runner = Runner::new(
         state.db.clone(),
-        vec![Arc::new(CreateTenantJob { blobs: state.blobs.clone(), migrations: embedded_migrations() })],
+        vec![
+            Arc::new(CreateTenantJob { blobs: state.blobs.clone(), migrations: embedded_migrations() }),
+            Arc::new(UpgradeTenantsJob { migrations: embedded_migrations() }),
+        ],
         RunnerOptions { observer: Some(job_observer(state)), ..RunnerOptions::default() },
     );
     Ok((prov, runner))

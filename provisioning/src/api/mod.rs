@@ -9,6 +9,7 @@ pub mod body;
 pub mod error;
 pub mod jobs;
 pub mod tenants;
+pub mod upgrades;
 
 use std::sync::Arc;
 
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tenants::configure)
             .configure(jobs::configure)
             .configure(audit_log::configure)
+            .configure(upgrades::configure)
             .default_service(web::to(no_such_route)),
     );
 }

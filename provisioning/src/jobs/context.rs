@@ -49,6 +49,60 @@ impl JobContext {
         Ok(())
     }
 
+    /// Many database steps at once, `concurrency` at a time: each step's effect and
+    /// its mark commit together; a failing step is reported and the others go on.
+    /// Returns the steps that failed, with their errors.
+    pub fn steps_concurrently(
+        &mut self,
+        names: &[String],
+        concurrency: usize,
+        f: impl Fn(&mut PgConnection, &str) -> CoreResult<()> + Sync,
+    ) -> CoreResult<Vec<(String, String)>> {
+        let pending: Vec<&String> = names.iter().filter(|n| !self.is_done(n)).collect();
+        let total = names.len().max(1);
+        let done_before = names.len() - pending.len();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let finished = std::sync::atomic::AtomicUsize::new(done_before);
+        let failures = parking_lot::Mutex::new(Vec::new());
+        let completed = parking_lot::Mutex::new(Vec::new());
+        let lost = std::sync::atomic::AtomicBool::new(false);
+        let (id, worker, lease, db) = (self.job.id, self.worker.as_str(), self.lease, &self.db);
+        std::thread::scope(|scope| {
+            for _ in 0..concurrency.max(1) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(name) = pending.get(i) else { break };
+                    if lost.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    let progress =
+                        ((finished.load(std::sync::atomic::Ordering::Relaxed) + 1) * 100 / total).min(99) as i32;
+                    let outcome = db.catalog(|conn| {
+                        f(conn, name)?;
+                        if queue::mark_step_if_owner(conn, id, worker, name, progress, lease)? {
+                            Ok(())
+                        } else {
+                            Err(tenant_core::CoreError::Conflict(format!("job {id} was taken over by another worker")))
+                        }
+                    });
+                    finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    match outcome {
+                        Ok(()) => completed.lock().push((*name).clone()),
+                        Err(tenant_core::CoreError::Conflict(m)) if m.contains("taken over") => {
+                            lost.store(true, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        Err(e) => failures.lock().push(((*name).clone(), e.to_string())),
+                    }
+                });
+            }
+        });
+        self.job.steps_done.extend(completed.into_inner());
+        if lost.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(tenant_core::CoreError::Conflict(format!("job {id} was taken over by another worker")));
+        }
+        Ok(failures.into_inner())
+    }
+
     /// A step outside the database (a file write): `f` must be idempotent, since a
     /// crash between it and its mark runs it again.
     pub fn step_outside(&mut self, name: &str, f: impl FnOnce() -> CoreResult<()>) -> CoreResult<()> {

@@ -243,3 +243,32 @@ pub(crate) fn fail(conn: &mut PgConnection, id: Uuid, error: &str, retry: bool) 
         .execute(conn)?;
     Ok(if final_failure { JobStatus::Failed } else { JobStatus::Queued })
 }
+
+/// Marks a step done if `worker` still holds the job, without locking the row
+/// first (steps run concurrently); false when the job was taken over.
+pub(crate) fn mark_step_if_owner(
+    conn: &mut PgConnection,
+    id: Uuid,
+    worker: &str,
+    step: &str,
+    progress: i32,
+    lease: Duration,
+) -> CoreResult<bool> {
+    let updated = diesel::update(jobs::table.find(id).filter(jobs::locked_by.eq(worker)))
+        .set((
+            jobs::steps_done.eq(diesel::dsl::sql::<diesel::sql_types::Array<Text>>("array_append(steps_done, ")
+                .bind::<Text, _>(step)
+                .sql(")")),
+            jobs::current_step.eq(step),
+            jobs::progress.eq(diesel::dsl::sql::<diesel::sql_types::Integer>("greatest(progress, ")
+                .bind::<diesel::sql_types::Integer, _>(progress)
+                .sql(")")),
+            jobs::locked_until.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>>(
+                "now() + make_interval(secs => ",
+            )
+            .bind::<Double, _>(lease.as_secs_f64())
+            .sql(")")),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
