@@ -43,6 +43,7 @@ impl Views {
     pub fn new() -> Result<Self, String> {
         let mut tera = tera::Tera::default();
         tera.add_raw_templates(TEMPLATES.iter().copied()).map_err(|e| format!("console templates: {e:?}"))?;
+        tera.register_filter("when", when);
         let mut messages = HashMap::new();
         for (locale, text) in [
             (Locale::Fr, include_str!("../../templates/locales/fr.toml")),
@@ -82,6 +83,30 @@ impl Views {
         ctx.insert("message", &self.message(locale, "not_found_text"));
         self.page(StatusCode::NOT_FOUND, "error.html", locale, ctx)
     }
+}
+
+/// `{{ t | when }}`: an RFC 3339 timestamp as `26/11/2026 13:24 UTC`.
+fn when(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let Some(raw) = value.as_str() else { return Ok(value.clone()) };
+    Ok(match chrono::DateTime::parse_from_rfc3339(raw) {
+        Ok(t) => tera::Value::String(t.with_timezone(&chrono::Utc).format("%d/%m/%Y %H:%M UTC").to_string()),
+        Err(_) => value.clone(),
+    })
+}
+
+/// An SVG QR code of `text` (the otpauth address), for authenticator apps.
+pub fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .dark_color(qrcode::render::svg::Color("#000000"))
+            .light_color(qrcode::render::svg::Color("#ffffff"))
+            .build(),
+    )
+    // Inline in HTML: without the XML declaration, and with a name for screen readers.
+    .map(|svg| svg.find("<svg").map(|i| svg[i..].to_owned()).unwrap_or(svg))
+    .map(|svg| svg.replacen("<svg", "<svg role=\"img\" aria-label=\"QR code\"", 1))
 }
 
 /// French unless the browser prefers English.

@@ -31,7 +31,12 @@ fn setup_page(
     let mut ctx = tera::Context::new();
     ctx.insert("email", email);
     ctx.insert("secret", &secret.to_base32());
-    ctx.insert("uri", &secret.provisioning_uri("Civitas", email));
+    let uri = secret.provisioning_uri("Civitas", email);
+    ctx.insert("qr", &super::qr_svg(&uri));
+    ctx.insert("uri", &uri);
+    let base32 = secret.to_base32();
+    let grouped: Vec<String> = base32.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    ctx.insert("secret_grouped", &grouped.join(" "));
     ctx.insert("csrf", &csrf);
     ctx.insert("error", &error);
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
