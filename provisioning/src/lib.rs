@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod console;
 pub mod create_tenant;
+pub mod delete_tenant;
 pub mod identity_providers;
 pub mod jobs;
 mod migrate_tenants;

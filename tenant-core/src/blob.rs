@@ -61,6 +61,8 @@ pub trait BlobStore: Send + Sync {
     fn put(&self, key: &BlobKey, bytes: &[u8]) -> CoreResult<()>;
     fn get(&self, key: &BlobKey) -> CoreResult<Option<Vec<u8>>>;
     fn delete(&self, key: &BlobKey) -> CoreResult<()>;
+    /// Removes every file of one tenant (purge).
+    fn delete_tenant(&self, tenant: Uuid) -> CoreResult<()>;
 }
 
 /// Files under a folder, one sub-folder per tenant; writes are atomic (temp + rename).
@@ -79,6 +81,14 @@ impl LocalBlobStore {
 }
 
 impl BlobStore for LocalBlobStore {
+    fn delete_tenant(&self, tenant: Uuid) -> CoreResult<()> {
+        match fs::remove_dir_all(self.root.join(tenant.to_string())) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(CoreError::io("removing a tenant's files", e)),
+        }
+    }
+
     fn put(&self, key: &BlobKey, bytes: &[u8]) -> CoreResult<()> {
         let path = self.path(key);
         let dir = path.parent().ok_or_else(|| CoreError::Invalid("file without folder".into()))?;

@@ -50,7 +50,7 @@ impl Snapshot {
     }
 
     /// Tenant counts by status, for metrics.
-    pub fn count_by_status(&self) -> [(TenantStatus, usize); 3] {
+    pub fn count_by_status(&self) -> [(TenantStatus, usize); 4] {
         TenantStatus::ALL.map(|s| (s, self.tenants.iter().filter(|t| t.status == s).count()))
     }
 }

@@ -18,6 +18,7 @@ pub mod catalog {
             created_at -> Timestamptz,
             updated_at -> Timestamptz,
             created_by_job -> Nullable<Uuid>,
+            purge_after -> Nullable<Timestamptz>,
         }
     }
 

@@ -16,16 +16,20 @@ pub enum TenantStatus {
     Active,
     /// Switched off by staff: answers 503 with a maintenance page.
     Suspended,
+    /// Deleted by staff, offline until purged after its retention period.
+    Deleting,
 }
 
 impl TenantStatus {
-    pub const ALL: [TenantStatus; 3] = [TenantStatus::Provisioning, TenantStatus::Active, TenantStatus::Suspended];
+    pub const ALL: [TenantStatus; 4] =
+        [TenantStatus::Provisioning, TenantStatus::Active, TenantStatus::Suspended, TenantStatus::Deleting];
 
     pub fn parse(raw: &str) -> Result<Self, CoreError> {
         match raw {
             "provisioning" => Ok(Self::Provisioning),
             "active" => Ok(Self::Active),
             "suspended" => Ok(Self::Suspended),
+            "deleting" => Ok(Self::Deleting),
             other => Err(CoreError::Invalid(format!("unknown tenant status {other:?}"))),
         }
     }
@@ -35,6 +39,7 @@ impl TenantStatus {
             Self::Provisioning => "provisioning",
             Self::Active => "active",
             Self::Suspended => "suspended",
+            Self::Deleting => "deleting",
         }
     }
 }

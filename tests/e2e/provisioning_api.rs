@@ -433,3 +433,69 @@ fn identity_provider_secrets_are_sealed_never_shown_and_survive_a_key_rotation()
         serde_json::json!([])
     );
 }
+
+#[test]
+fn a_deleted_tenant_goes_offline_can_be_restored_during_retention_and_is_purged_after() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let token = token(&tdb, Scopes::READ_WRITE, chrono::Duration::days(1));
+    for slug in ["lille", "rouen"] {
+        let body = format!(
+            r#"{{"slug":"{slug}","name":"{slug}","hosts":["{slug}.test"],"logo_base64":"{}"}}"#,
+            data_encoding::BASE64.encode(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+        );
+        let created = call(&app, "POST", "/api/v1/tenants", &token, &body);
+        assert_eq!(wait_for_job(&app, &token, created.header("location").unwrap())["status"], "succeeded");
+    }
+    let refused = call(&app, "DELETE", "/api/v1/tenants/lille", &token, "");
+    assert_eq!(
+        (refused.status, refused.json()["error"]["field"].as_str()),
+        (422, Some("export_waived")),
+        "{}",
+        refused.body
+    );
+    let bad = call(&app, "DELETE", "/api/v1/tenants/lille", &token, r#"{"export_waived":true,"retention_days":365}"#);
+    assert_eq!((bad.status, bad.json()["error"]["field"].as_str()), (422, Some("retention_days")));
+
+    // With retention: offline at once, recoverable, and the purge then does nothing.
+    let deleted =
+        call(&app, "DELETE", "/api/v1/tenants/rouen", &token, r#"{"export_waived":true,"retention_days":30}"#);
+    assert_eq!(deleted.status, 202, "{}", deleted.body);
+    app.reload();
+    assert_eq!(get(app.http, "rouen.test", "/").status, 503);
+    assert_eq!(call(&app, "GET", "/api/v1/tenants/rouen", &token, "").json()["tenant"]["status"], "deleting");
+    assert_eq!(call(&app, "POST", "/api/v1/tenants/rouen/resume", &token, "").status, 200);
+    let mut conn = tdb.conn();
+    diesel::sql_query("UPDATE catalog.jobs SET run_after = now() WHERE kind = 'purge_tenant'")
+        .execute(&mut conn)
+        .unwrap();
+    let job = wait_for_job(&app, &token, deleted.header("location").unwrap());
+    assert_eq!(job["result"]["purged"], false, "{job}");
+    app.reload();
+    assert_eq!(get(app.http, "rouen.test", "/").status, 200, "restored during retention");
+
+    // Without retention: purged: schema, catalog rows, files; its host is free again.
+    let lille_id =
+        call(&app, "GET", "/api/v1/tenants/lille", &token, "").json()["tenant"]["id"].as_str().unwrap().to_owned();
+    let logo_dir = app.data_dir.join("blobs").join(&lille_id);
+    assert!(logo_dir.exists());
+    let deleted = call(&app, "DELETE", "/api/v1/tenants/lille", &token, r#"{"export_waived":true,"retention_days":0}"#);
+    let job = wait_for_job(&app, &token, deleted.header("location").unwrap());
+    assert_eq!((job["status"].as_str(), job["result"]["purged"].as_bool()), (Some("succeeded"), Some(true)), "{job}");
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM pg_namespace WHERE nspname = 't_lille'"), 0);
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM catalog.tenants WHERE slug = 'lille'"), 0);
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM catalog.tenant_hosts WHERE host = 'lille.test'"), 0);
+    assert!(!logo_dir.exists(), "its files are removed");
+    app.reload();
+    assert_eq!(get(app.http, "lille.test", "/").status, 404);
+    let actions: Vec<String> = call(&app, "GET", "/api/v1/audit?target=lille", &token, "").json()["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actions, vec!["tenant.purge", "tenant.delete", "tenant.create"], "the audit log keeps the fact");
+    let again =
+        call(&app, "POST", "/api/v1/tenants", &token, r#"{"slug":"lille2","name":"Lille","hosts":["lille.test"]}"#);
+    assert_eq!(again.status, 202, "the host is free again: {}", again.body);
+}

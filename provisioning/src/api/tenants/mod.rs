@@ -1,6 +1,7 @@
 //! `/api/v1/tenants`.
 mod change_status;
 mod create;
+mod delete;
 mod identity_providers;
 mod list;
 mod show;
@@ -11,6 +12,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(create::create_tenant)
         .service(show::show_tenant)
         .service(update::update)
+        .service(delete::delete)
         .service(identity_providers::list)
         .service(identity_providers::put_provider)
         .service(identity_providers::delete_provider)
