@@ -36,7 +36,8 @@ pub fn embedded_migrations() -> MigrationsFactory {
     Arc::new(|| Box::new(TENANT))
 }
 
-struct Boxed(Box<dyn MigrationSource<Pg>>);
+/// A boxed migration set, as diesel's runner takes a `MigrationSource` by value.
+pub(crate) struct Boxed(pub(crate) Box<dyn MigrationSource<Pg>>);
 
 impl MigrationSource<Pg> for Boxed {
     fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn Migration<Pg>>>> {

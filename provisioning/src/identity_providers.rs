@@ -195,52 +195,39 @@ pub fn put(
             ),
             _ => None,
         };
-        match (&before, &sealed) {
+        // Without a new secret, the one already sealed for this provider is kept.
+        let stored: String = match (&sealed, &before) {
+            (Some(s), _) => s.clone(),
+            (None, Some(_)) => idp::table.find((tenant, key)).select(idp::client_secret_enc).first(conn)?,
             (None, None) => return Err(CoreError::Invalid("client_secret is required for a new provider".into())),
-            (_, Some(sealed)) => {
-                diesel::insert_into(idp::table)
-                    .values((
-                        idp::tenant_id.eq(tenant),
-                        idp::key.eq(key),
-                        idp::kind.eq(input.kind.as_str()),
-                        idp::label.eq(&label),
-                        idp::issuer.eq(&input.issuer),
-                        idp::client_id.eq(&client_id),
-                        idp::client_secret_enc.eq(sealed),
-                        idp::scopes.eq(&scopes),
-                        idp::acr_values.eq(&acr_values),
-                        idp::enabled.eq(input.enabled),
-                    ))
-                    .on_conflict((idp::tenant_id, idp::key))
-                    .do_update()
-                    .set((
-                        idp::kind.eq(input.kind.as_str()),
-                        idp::label.eq(&label),
-                        idp::issuer.eq(&input.issuer),
-                        idp::client_id.eq(&client_id),
-                        idp::client_secret_enc.eq(sealed),
-                        idp::scopes.eq(&scopes),
-                        idp::acr_values.eq(&acr_values),
-                        idp::enabled.eq(input.enabled),
-                        idp::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(conn)?;
-            }
-            (Some(_), None) => {
-                diesel::update(idp::table.find((tenant, key)))
-                    .set((
-                        idp::kind.eq(input.kind.as_str()),
-                        idp::label.eq(&label),
-                        idp::issuer.eq(&input.issuer),
-                        idp::client_id.eq(&client_id),
-                        idp::scopes.eq(&scopes),
-                        idp::acr_values.eq(&acr_values),
-                        idp::enabled.eq(input.enabled),
-                        idp::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(conn)?;
-            }
-        }
+        };
+        diesel::insert_into(idp::table)
+            .values((
+                idp::tenant_id.eq(tenant),
+                idp::key.eq(key),
+                idp::kind.eq(input.kind.as_str()),
+                idp::label.eq(&label),
+                idp::issuer.eq(&input.issuer),
+                idp::client_id.eq(&client_id),
+                idp::client_secret_enc.eq(&stored),
+                idp::scopes.eq(&scopes),
+                idp::acr_values.eq(&acr_values),
+                idp::enabled.eq(input.enabled),
+            ))
+            .on_conflict((idp::tenant_id, idp::key))
+            .do_update()
+            .set((
+                idp::kind.eq(input.kind.as_str()),
+                idp::label.eq(&label),
+                idp::issuer.eq(&input.issuer),
+                idp::client_id.eq(&client_id),
+                idp::client_secret_enc.eq(&stored),
+                idp::scopes.eq(&scopes),
+                idp::acr_values.eq(&acr_values),
+                idp::enabled.eq(input.enabled),
+                idp::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)?;
         let after =
             views(conn, tenant, Some(key))?.pop().ok_or_else(|| CoreError::NotFound("provider vanished".into()))?;
         audit::record(

@@ -11,7 +11,7 @@ use tenant_core::{catalog, CoreError, CoreResult, Db};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
-use crate::create_tenant::MigrationsFactory;
+use crate::create_tenant::{Boxed, MigrationsFactory};
 use crate::jobs::{self, JobContext, JobHandler, NewJob};
 
 pub const KIND: &str = "upgrade_tenants";
@@ -45,14 +45,6 @@ pub fn enqueue_upgrade(db: &Db, concurrency: usize, actor: &Actor) -> CoreResult
 
 pub struct UpgradeTenantsJob {
     pub migrations: MigrationsFactory,
-}
-
-struct Boxed(Box<dyn diesel::migration::MigrationSource<diesel::pg::Pg>>);
-
-impl diesel::migration::MigrationSource<diesel::pg::Pg> for Boxed {
-    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<diesel::pg::Pg>>>> {
-        self.0.migrations()
-    }
 }
 
 impl JobHandler for UpgradeTenantsJob {

@@ -11,17 +11,8 @@ use provisioning::Actor;
 use tenant_core::blob::LocalBlobStore;
 
 use crate::support::app::temp_dir;
+use crate::support::sql::count;
 use crate::support::{tenants, TestDb};
-
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-fn count(conn: &mut PgConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql).get_result::<Count>(conn).map(|c| c.n).expect(sql)
-}
 
 fn runner(tdb: &TestDb, blobs: Arc<LocalBlobStore>, lease: Duration) -> Runner {
     let handler: Arc<dyn JobHandler> = Arc::new(CreateTenantJob { blobs, migrations: embedded_migrations() });

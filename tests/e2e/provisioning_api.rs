@@ -2,12 +2,13 @@
 //! jobs, and bad input refused with the field named and nothing written.
 use std::time::{Duration, Instant};
 
-use diesel::{PgConnection, RunQueryDsl};
+use diesel::RunQueryDsl;
 use provisioning::auth::Scopes;
 use provisioning::staff::{create_staff, create_token, StaffEmail};
 use provisioning::Actor;
 
 use crate::support::http::{get, send, Resp};
+use crate::support::sql::count;
 use crate::support::{TestApp, TestConfig, TestDb};
 
 fn token(tdb: &TestDb, scopes: Scopes, valid_for: chrono::Duration) -> String {
@@ -32,16 +33,6 @@ fn wait_for_job(app: &TestApp, token: &str, location: &str) -> serde_json::Value
         assert!(start.elapsed() < Duration::from_secs(20), "job still {}", job["status"]);
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-fn count(conn: &mut PgConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql).get_result::<Count>(conn).map(|c| c.n).expect(sql)
 }
 
 #[test]

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use diesel::migration::{Migration, MigrationMetadata, MigrationName, MigrationSource, MigrationVersion};
 use diesel::pg::Pg;
-use diesel::{PgConnection, RunQueryDsl};
+use diesel::PgConnection;
 use tenant_core::blob::LocalBlobStore;
 use tenant_core::migrations::TENANT;
 
 use crate::support::app::temp_dir;
+use crate::support::sql::count;
 use crate::support::{tenants, TestDb};
 
 /// The real tenant migrations with a failing one slipped between the first and second.
@@ -53,16 +54,6 @@ impl MigrationSource<Pg> for FailingMidway {
         all.push(Box::new(Broken));
         Ok(all)
     }
-}
-
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-fn count(conn: &mut PgConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql).get_result::<Count>(conn).map(|c| c.n).expect(sql)
 }
 
 fn leftovers(conn: &mut PgConnection, slug: &str) -> (i64, i64, i64) {

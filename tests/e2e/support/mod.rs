@@ -3,6 +3,7 @@
 pub mod app;
 pub mod cluster;
 pub mod http;
+pub mod sql;
 pub mod tenants;
 
 pub use app::{TestApp, TestConfig};
