@@ -141,6 +141,17 @@ pub enum TenantCommand {
     Suspend { slug: String },
     /// Bring a suspended tenant back.
     Resume { slug: String },
+    /// Restore an export archive as a new tenant (all or nothing).
+    Import {
+        /// The `.tar.gz` downloaded from an export.
+        archive: PathBuf,
+        /// The new tenant's slug.
+        #[arg(long)]
+        slug: String,
+        /// Its host names; the first is the primary.
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -74,7 +74,7 @@ impl Metrics {
             &["kind"],
         )?;
         // Known series start at zero, so dashboards and alerts see them before the first job.
-        for kind in ["create_tenant", "upgrade_tenants", "purge_tenant"] {
+        for kind in ["create_tenant", "upgrade_tenants", "purge_tenant", "export_tenant"] {
             for outcome in ["succeeded", "retried", "failed"] {
                 jobs.with_label_values(&[kind, outcome]);
             }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use tenant_core::blob::BlobStore;
 use tenant_core::names::{SchemaName, TenantSlug};
-use tenant_core::schema::catalog::tenants;
+use tenant_core::schema::catalog::{tenant_exports, tenants};
 use tenant_core::{catalog, CoreError, CoreResult, Db, TenantStatus};
 use uuid::Uuid;
 
@@ -34,7 +34,12 @@ pub fn delete_tenant(
     export_waived: bool,
     actor: &Actor,
 ) -> CoreResult<Uuid> {
-    if !export_waived {
+    let exported = db.catalog(|conn| {
+        let id = catalog::load_one(conn, slug)?.id;
+        Ok(diesel::select(diesel::dsl::exists(tenant_exports::table.filter(tenant_exports::tenant_id.eq(id))))
+            .get_result::<bool>(conn)?)
+    })?;
+    if !exported && !export_waived {
         return Err(CoreError::Invalid(
             "deleting a tenant needs an export first; to delete without one, waive it explicitly (export_waived: true)"
                 .into(),
@@ -79,7 +84,7 @@ pub fn delete_tenant(
             Some(slug.as_str()),
             Some(serde_json::json!({ "status": before.status.as_str() })),
             Some(
-                serde_json::json!({ "status": "deleting", "purge_after": purge_after, "export_waived": export_waived }),
+                serde_json::json!({ "status": "deleting", "purge_after": purge_after, "exported": exported, "export_waived": export_waived }),
             ),
         )?;
         Ok(id)

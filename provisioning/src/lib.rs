@@ -10,6 +10,7 @@ pub mod auth;
 pub mod console;
 pub mod create_tenant;
 pub mod delete_tenant;
+pub mod export_tenant;
 pub mod identity_providers;
 pub mod jobs;
 mod migrate_tenants;

@@ -63,6 +63,8 @@ pub trait BlobStore: Send + Sync {
     fn delete(&self, key: &BlobKey) -> CoreResult<()>;
     /// Removes every file of one tenant (purge).
     fn delete_tenant(&self, tenant: Uuid) -> CoreResult<()>;
+    /// Every file of one tenant, for exports.
+    fn list_tenant(&self, tenant: Uuid) -> CoreResult<Vec<BlobKey>>;
 }
 
 /// Files under a folder, one sub-folder per tenant; writes are atomic (temp + rename).
@@ -81,6 +83,33 @@ impl LocalBlobStore {
 }
 
 impl BlobStore for LocalBlobStore {
+    fn list_tenant(&self, tenant: Uuid) -> CoreResult<Vec<BlobKey>> {
+        fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+            for entry in fs::read_dir(dir)? {
+                let entry = entry?;
+                let path = entry.path();
+                if entry.file_type()?.is_dir() {
+                    walk(&path, base, out)?;
+                } else if let Ok(rel) = path.strip_prefix(base) {
+                    let name = rel.to_string_lossy().replace('\\', "/");
+                    if !name.rsplit('/').next().unwrap_or("").starts_with(".tmp-") {
+                        out.push(name);
+                    }
+                }
+            }
+            Ok(())
+        }
+        let root = self.root.join(tenant.to_string());
+        let mut names = Vec::new();
+        match walk(&root, &root, &mut names) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CoreError::io("listing a tenant's files", e)),
+        }
+        names.sort();
+        names.iter().map(|n| BlobKey::new(tenant, n)).collect()
+    }
+
     fn delete_tenant(&self, tenant: Uuid) -> CoreResult<()> {
         match fs::remove_dir_all(self.root.join(tenant.to_string())) {
             Ok(()) => Ok(()),

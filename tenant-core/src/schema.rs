@@ -131,6 +131,19 @@ pub mod catalog {
         }
     }
 
+    diesel::table! {
+        catalog.tenant_exports (id) {
+            id -> Uuid,
+            tenant_id -> Uuid,
+            blob_key -> Text,
+            size_bytes -> Int8,
+            sha256 -> Text,
+            created_by -> Text,
+            created_at -> Timestamptz,
+        }
+    }
+
+    diesel::joinable!(tenant_exports -> tenants (tenant_id));
     diesel::joinable!(tenant_identity_providers -> tenants (tenant_id));
     diesel::joinable!(staff_sessions -> staff_accounts (staff_id));
     diesel::joinable!(api_tokens -> staff_accounts (staff_id));
@@ -145,7 +158,8 @@ pub mod catalog {
         api_tokens,
         audit_log,
         jobs,
-        tenant_identity_providers
+        tenant_identity_providers,
+        tenant_exports
     );
 }
 

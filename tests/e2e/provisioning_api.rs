@@ -490,3 +490,114 @@ fn a_deleted_tenant_goes_offline_can_be_restored_during_retention_and_is_purged_
         call(&app, "POST", "/api/v1/tenants", &token, r#"{"slug":"lille2","name":"Lille","hosts":["lille.test"]}"#);
     assert_eq!(again.status, 202, "the host is free again: {}", again.body);
 }
+
+#[test]
+fn an_export_is_downloadable_and_imports_under_a_new_slug_with_the_same_rows_and_files() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let token = token(&tdb, Scopes::READ_WRITE, chrono::Duration::days(1));
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><circle r='3'/></svg>";
+    let body = format!(
+        r#"{{"slug":"orig","name":"Ville d'origine","hosts":["orig.test"],"modules":["pages","blog"],"locales":["fr","en"],"logo_base64":"{}"}}"#,
+        data_encoding::BASE64.encode(svg)
+    );
+    let created = call(&app, "POST", "/api/v1/tenants", &token, &body);
+    assert_eq!(wait_for_job(&app, &token, created.header("location").unwrap())["status"], "succeeded");
+    let db = tdb.db(1);
+    let orig = db
+        .catalog(|c| tenant_core::catalog::load_one(c, &tenant_core::names::TenantSlug::parse("orig").unwrap()))
+        .unwrap();
+    crate::support::tenants::add_page(
+        &db,
+        &orig,
+        "budget",
+        "Budget participatif",
+        "Vingt projets ; « guillemets » et\ttabulations\net retours.",
+    );
+    db.tenant(&orig, |c| tenant_core::content::blog::publish(c, tenant_core::names::Locale::Fr, "Résultats", "Texte"))
+        .unwrap();
+
+    let started = call(&app, "POST", "/api/v1/tenants/orig/exports", &token, "");
+    assert_eq!(started.status, 202, "{}", started.body);
+    let job = wait_for_job(&app, &token, started.header("location").unwrap());
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let listed = call(&app, "GET", "/api/v1/tenants/orig/exports", &token, "").json();
+    let export_id = listed["exports"][0]["id"].as_str().unwrap().to_owned();
+    let c = format!("Bearer {token}");
+    let download = send(
+        app.prov,
+        "GET",
+        &format!("/api/v1/tenants/orig/exports/{export_id}/download"),
+        &[("Authorization", &c)],
+        b"",
+    );
+    assert_eq!(download.status, 200);
+    // The raw client reads the body as text; fetch the bytes from the blob store for the archive itself.
+    let archive = provisioning::export_tenant::read_export(
+        &db,
+        &tenant_core::blob::LocalBlobStore::new(app.data_dir.join("blobs")),
+        &tenant_core::names::TenantSlug::parse("orig").unwrap(),
+        uuid::Uuid::parse_str(&export_id).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(listed["exports"][0]["size_bytes"].as_i64(), Some(archive.len() as i64));
+    let provisioning::export_tenant::Archive { manifest, data, files } =
+        provisioning::export_tenant::open_archive(&archive).unwrap();
+    assert_eq!(manifest.slug, "orig");
+    assert!(String::from_utf8_lossy(&data).contains("COPY t_orig.pages"));
+    assert_eq!(files.len(), 1, "the logo: {:?}", files.iter().map(|f| &f.0).collect::<Vec<_>>());
+
+    let file = crate::support::app::temp_dir("export").join("orig.tar.gz");
+    std::fs::write(&file, &archive).unwrap();
+    let out = crate::support::tenants::civitas(&tdb.url)
+        .env("CIVITAS_DATA_DIR", &app.data_dir)
+        .args(["tenant", "import"])
+        .arg(&file)
+        .args(["--slug", "copy", "--host", "copy.test"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    app.reload();
+    let page = get(app.http, "copy.test", "/pages/budget");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Vingt projets"));
+    assert!(get(app.http, "copy.test", "/blog").body.contains("Résultats"));
+    assert_eq!(get(app.http, "copy.test", "/branding/logo").body.as_bytes(), svg);
+    let mut conn = tdb.conn();
+    #[derive(diesel::QueryableByName)]
+    struct Sum {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        s: String,
+    }
+    let checksum = |conn: &mut diesel::PgConnection, schema: &str, table: &str| {
+        diesel::sql_query(format!(
+            "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS s FROM {schema}.{table} t"
+        ))
+        .get_result::<Sum>(conn)
+        .unwrap()
+        .s
+    };
+    for table in ["pages", "blog_posts"] {
+        assert_eq!(checksum(&mut conn, "t_orig", table), checksum(&mut conn, "t_copy", table), "{table} rows differ");
+    }
+    // With an export, deleting needs no waiver.
+    let del = call(&app, "DELETE", "/api/v1/tenants/orig", &token, r#"{"retention_days":7}"#);
+    assert_eq!(del.status, 202, "{}", del.body);
+
+    // A damaged archive is refused and leaves nothing.
+    let mut broken = archive.clone();
+    let mid = broken.len() / 2;
+    broken[mid] ^= 0xff;
+    std::fs::write(&file, &broken).unwrap();
+    let out = crate::support::tenants::civitas(&tdb.url)
+        .env("CIVITAS_DATA_DIR", &app.data_dir)
+        .args(["tenant", "import"])
+        .arg(&file)
+        .args(["--slug", "broken", "--host", "broken.test"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("archive"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM catalog.tenants WHERE slug = 'broken'"), 0);
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM pg_namespace WHERE nspname = 't_broken'"), 0);
+}

@@ -6,6 +6,7 @@ use provisioning::api::ProvisioningState;
 use provisioning::console::Views;
 use provisioning::create_tenant::{embedded_migrations, CreateTenantJob};
 use provisioning::delete_tenant::PurgeTenantJob;
+use provisioning::export_tenant::ExportTenantJob;
 use provisioning::jobs::{Runner, RunnerOptions};
 use provisioning::upgrade_tenants::UpgradeTenantsJob;
 use tenant_core::db::listener::{DirectoryWatcher, WatchOptions};
@@ -60,6 +61,7 @@ pub fn provisioning_state(settings: &Settings, state: &AppState) -> anyhow::Resu
             Arc::new(CreateTenantJob { blobs: state.blobs.clone(), migrations: embedded_migrations() }),
             Arc::new(UpgradeTenantsJob { migrations: embedded_migrations() }),
             Arc::new(PurgeTenantJob { blobs: state.blobs.clone() }),
+            Arc::new(ExportTenantJob { blobs: state.blobs.clone() }),
         ],
         RunnerOptions { observer: Some(job_observer(state)), ..RunnerOptions::default() },
     );

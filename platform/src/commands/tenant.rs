@@ -36,6 +36,14 @@ pub fn run(settings: &Settings, command: TenantCommand) -> anyhow::Result<()> {
             let tenant = database.db.catalog(|conn| catalog::load_one(conn, &slug))?;
             print_json(&tenant)
         }
+        TenantCommand::Import { archive, slug, hosts } => {
+            let bytes = std::fs::read(&archive).with_context(|| format!("reading {}", archive.display()))?;
+            let database = Database::open(settings)?;
+            let blobs = Arc::new(LocalBlobStore::new(settings.blobs_dir()));
+            let tenant =
+                provisioning::export_tenant::import_tenant(&database.db, blobs, &bytes, &slug, &hosts, &Actor::cli())?;
+            print_json(&tenant)
+        }
         TenantCommand::Suspend { slug } => set_status(settings, &slug, TenantStatus::Suspended),
         TenantCommand::Resume { slug } => set_status(settings, &slug, TenantStatus::Active),
     }

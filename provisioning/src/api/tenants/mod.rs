@@ -2,6 +2,7 @@
 mod change_status;
 mod create;
 mod delete;
+mod exports;
 mod identity_providers;
 mod list;
 mod show;
@@ -13,6 +14,9 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(show::show_tenant)
         .service(update::update)
         .service(delete::delete)
+        .service(exports::start_export)
+        .service(exports::list)
+        .service(exports::download)
         .service(identity_providers::list)
         .service(identity_providers::put_provider)
         .service(identity_providers::delete_provider)
