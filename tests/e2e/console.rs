@@ -256,3 +256,77 @@ fn repeated_wrong_passwords_are_slowed_down() {
     let statuses: Vec<u16> = (0..7).map(|_| attempt()).collect();
     assert_eq!(statuses, vec![401, 401, 401, 401, 401, 429, 429]);
 }
+
+/// A staff member who has set up the account and signed in (password and TOTP).
+fn signed_in<'a>(app: &'a TestApp, tdb: &TestDb, email: &str) -> Browser<'a> {
+    let invitation = create_staff(&tdb.db(1), &StaffEmail::parse(email).unwrap(), &Actor::system()).unwrap();
+    let mut b = Browser { app, cookies: Vec::new() };
+    let path = format!("/setup/{}", invitation.setup_token);
+    let page = b.get(&path);
+    b.keep(&page, "civitas_console_csrf");
+    let secret = hidden(&page.body, "secret");
+    let totp = TotpSecret::from_base32(&secret).unwrap();
+    let pw = "another long enough password";
+    let code = totp.code_at(now());
+    let done = b.post(
+        &path,
+        &form(&[
+            ("csrf", &hidden(&page.body, "csrf")),
+            ("secret", &secret),
+            ("password", pw),
+            ("password2", pw),
+            ("code", &code),
+        ]),
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    let page = b.get("/sign-in");
+    b.keep(&page, "civitas_console_csrf");
+    let ok = b.post("/sign-in", &form(&[("csrf", &hidden(&page.body, "csrf")), ("email", email), ("password", pw)]));
+    b.keep(&ok, "civitas_staff");
+    let page = b.get("/sign-in/code");
+    let next = totp.code_at(now() + 30);
+    assert_eq!(b.post("/sign-in/code", &form(&[("csrf", &hidden(&page.body, "csrf")), ("code", &next)])).status, 303);
+    b
+}
+
+fn follow_job(b: &Browser, resp: &Resp) -> String {
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    let path = resp.header("location").unwrap().to_owned();
+    assert!(path.starts_with("/jobs/"), "{path}");
+    let start = Instant::now();
+    loop {
+        let page = b.get(&path);
+        if page.body.contains("terminée") || page.body.contains("en échec") {
+            return page.body;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "job not done: {}", page.body);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn staff_export_download_delete_and_upgrade_from_the_console() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    crate::support::tenants::create(&tdb.db(1), "caen", &["caen.test"], &["pages"]);
+    let b = signed_in(&app, &tdb, "ops@hebergeur.test");
+
+    let page = b.get("/tenants/caen");
+    assert!(page.body.contains("Aucun export pour le moment."));
+    let csrf = hidden(&page.body, "csrf");
+    let refused = b.post("/tenants/caen/delete", &form(&[("csrf", &csrf), ("retention_days", "0")]));
+    assert_eq!(refused.status, 422, "no export and no waiver");
+    assert!(refused.body.contains("export_waived"));
+    assert!(follow_job(&b, &b.post("/tenants/caen/export", &form(&[("csrf", &csrf)]))).contains("terminée"));
+    let page = b.get("/tenants/caen");
+    let link_start = page.body.find("/tenants/caen/exports/").expect("a download link");
+    let link: String = page.body[link_start..].chars().take_while(|c| *c != '"').collect();
+    let download = b.get(&link);
+    assert_eq!((download.status, download.header("content-type")), (200, Some("application/gzip")));
+
+    assert!(follow_job(&b, &b.post("/upgrades", &form(&[("csrf", &csrf), ("concurrency", "2")]))).contains("terminée"));
+    assert!(follow_job(&b, &b.post("/tenants/caen/delete", &form(&[("csrf", &csrf), ("retention_days", "0")])))
+        .contains("terminée"));
+    assert_eq!(b.get("/tenants/caen").status, 404, "purged");
+    assert_eq!(b.post("/upgrades", &form(&[("csrf", "forged"), ("concurrency", "2")])).status, 403);
+}

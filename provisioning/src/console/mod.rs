@@ -3,6 +3,7 @@
 //! needs a session that passed both the password and the TOTP code; every form
 //! carries a CSRF token.
 mod jobs_audit;
+mod lifecycle;
 pub mod limiter;
 mod new_tenant;
 mod session;
@@ -156,5 +157,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // Before `/tenants/{slug}`, which would take "new" for a slug.
         .configure(new_tenant::configure)
         .configure(tenants::configure)
-        .configure(jobs_audit::configure);
+        .configure(jobs_audit::configure)
+        .configure(lifecycle::configure);
 }

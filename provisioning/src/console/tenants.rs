@@ -84,11 +84,15 @@ async fn show(
     let Ok(slug) = TenantSlug::parse(&slug) else { return Ok(state.views.not_found(console.locale)) };
     let db = state.db.clone();
     let found = web::block(move || {
-        db.catalog(|conn| Ok((catalog::load_one(conn, &slug)?, jobs::list_recent(conn, Some(slug.as_str()), 20)?)))
+        let exports = crate::export_tenant::list_exports(&db, &slug)?;
+        let providers = crate::identity_providers::list(&db, &slug)?;
+        db.catalog(|conn| {
+            Ok((catalog::load_one(conn, &slug)?, jobs::list_recent(conn, Some(slug.as_str()), 20)?, exports, providers))
+        })
     })
     .await
     .map_err(|_| SignInRequired::Unavailable)?;
-    let (tenant, recent) = match found {
+    let (tenant, recent, exports, providers) = match found {
         Ok(v) => v,
         Err(CoreError::NotFound(_)) => return Ok(state.views.not_found(console.locale)),
         Err(_) => return Err(SignInRequired::Unavailable),
@@ -96,6 +100,8 @@ async fn show(
     let mut ctx = console.context("tenants");
     ctx.insert("tenant", &tenant);
     ctx.insert("jobs", &recent);
+    ctx.insert("exports", &exports);
+    ctx.insert("providers", &providers);
     Ok(state.views.page(StatusCode::OK, "tenant.html", console.locale, ctx))
 }
 
