@@ -330,3 +330,69 @@ fn staff_export_download_delete_and_upgrade_from_the_console() {
     assert_eq!(b.get("/tenants/caen").status, 404, "purged");
     assert_eq!(b.post("/upgrades", &form(&[("csrf", "forged"), ("concurrency", "2")])).status, 403);
 }
+
+/// A multipart body of text fields.
+fn multipart(boundary: &str, fields: &[(&str, &str)]) -> String {
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    body
+}
+
+#[test]
+fn staff_edit_a_tenant_from_the_console_and_conflicts_are_shown_on_the_field() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let db = tdb.db(1);
+    crate::support::tenants::create(&db, "vannes", &["vannes.test"], &["pages", "blog"]);
+    crate::support::tenants::create(&db, "lorient", &["lorient.test"], &["pages"]);
+    let b = signed_in(&app, &tdb, "edit@hebergeur.test");
+    let page = b.get("/tenants/vannes/edit");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("vannes.test") && page.body.contains("Modifier l&#x27;institution"), "{}", page.body);
+    let csrf = hidden(&page.body, "csrf");
+    let post = |fields: &[(&str, &str)]| {
+        let c = b.cookies.join("; ");
+        let boundary = "editboundary";
+        let ctype = format!("multipart/form-data; boundary={boundary}");
+        send(
+            app.prov,
+            "POST",
+            "/tenants/vannes/edit",
+            &[("Cookie", &c), ("Content-Type", &ctype)],
+            multipart(boundary, fields).as_bytes(),
+        )
+    };
+    let taken = post(&[
+        ("csrf", &csrf),
+        ("name", "Vannes"),
+        ("hosts", "vannes.test\nlorient.test"),
+        ("locales", "fr"),
+        ("modules", "pages"),
+        ("theme", "civic"),
+        ("color", "#18753c"),
+        ("description", ""),
+    ]);
+    assert_eq!(taken.status, 422);
+    assert!(taken.body.contains("already used by tenant") && taken.body.contains("aria-invalid"), "{}", taken.body);
+    let saved = post(&[
+        ("csrf", &csrf),
+        ("name", "Ville de Vannes"),
+        ("hosts", "vannes.example.test\nvannes.test"),
+        ("locales", "fr"),
+        ("locales", "en"),
+        ("modules", "pages"),
+        ("theme", "civic"),
+        ("color", "#18753c"),
+        ("description", "Bienvenue"),
+    ]);
+    assert_eq!((saved.status, saved.header("location")), (303, Some("/tenants/vannes")), "{}", saved.body);
+    app.reload();
+    let home = crate::support::http::get(app.http, "vannes.example.test", "/");
+    assert!(home.body.contains("Ville de Vannes") && home.body.contains("theme-civic"));
+    assert_eq!(crate::support::http::get(app.http, "vannes.example.test", "/blog").status, 404, "blog switched off");
+    let forged = post(&[("csrf", "forged"), ("name", "X"), ("hosts", "x.test")]);
+    assert_eq!(forged.status, 403);
+}

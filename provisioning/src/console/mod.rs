@@ -2,6 +2,7 @@
 //! and English, usable without JavaScript. Every page but sign-in and account setup
 //! needs a session that passed both the password and the TOTP code; every form
 //! carries a CSRF token.
+mod edit_tenant;
 mod jobs_audit;
 mod lifecycle;
 pub mod limiter;
@@ -156,6 +157,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(sign_in::configure)
         // Before `/tenants/{slug}`, which would take "new" for a slug.
         .configure(new_tenant::configure)
+        .configure(edit_tenant::configure)
         .configure(tenants::configure)
         .configure(jobs_audit::configure)
         .configure(lifecycle::configure);

@@ -19,15 +19,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// What the person typed, to show the form again after an error.
 #[derive(Serialize)]
-struct FormValues {
-    slug: String,
-    name: String,
-    hosts: String,
-    locales: Vec<String>,
-    modules: Vec<String>,
-    theme: String,
-    color: String,
-    description: String,
+pub(super) struct FormValues {
+    pub slug: String,
+    pub name: String,
+    pub hosts: String,
+    pub locales: Vec<String>,
+    pub modules: Vec<String>,
+    pub theme: String,
+    pub color: String,
+    pub description: String,
 }
 
 impl Default for FormValues {
@@ -45,13 +45,25 @@ impl Default for FormValues {
     }
 }
 
-fn form_page(
+pub(super) fn form_page(
     state: &ProvisioningState,
     console: &ConsoleSession,
     values: &FormValues,
     error: Option<(String, String)>,
 ) -> HttpResponse {
-    let mut ctx = console.context("new");
+    form_page_for(state, console, values, error, None)
+}
+
+/// The tenant form, for a new tenant or (with `edit`) an existing one.
+pub(super) fn form_page_for(
+    state: &ProvisioningState,
+    console: &ConsoleSession,
+    values: &FormValues,
+    error: Option<(String, String)>,
+    edit: Option<&str>,
+) -> HttpResponse {
+    let mut ctx = console.context(if edit.is_some() { "tenants" } else { "new" });
+    ctx.insert("edit_slug", &edit);
     ctx.insert("form", values);
     ctx.insert("themes", &*state.themes);
     ctx.insert("all_locales", &Locale::ALL.map(|l| l.as_str()));
@@ -75,11 +87,17 @@ async fn show_form(state: web::Data<ProvisioningState>, console: ConsoleSession)
 const MAX_TEXT: usize = 8 * 1024;
 const MAX_UPLOAD: usize = Logo::MAX_BYTES + 1;
 
-async fn create(
-    state: web::Data<ProvisioningState>,
-    console: ConsoleSession,
-    mut payload: Multipart,
-) -> Result<HttpResponse, SignInRequired> {
+/// What a tenant form sent.
+pub(super) struct Submitted {
+    pub values: FormValues,
+    pub csrf: String,
+    pub logo: Option<Vec<u8>>,
+    /// A field over its size limit.
+    pub oversize: Option<String>,
+}
+
+/// Reads a tenant form (create or edit); the values read so far when it breaks.
+pub(super) async fn read_form(mut payload: Multipart) -> Result<Submitted, FormValues> {
     let mut values = FormValues { locales: Vec::new(), modules: Vec::new(), ..FormValues::default() };
     let mut csrf = String::new();
     let mut logo: Option<Vec<u8>> = None;
@@ -88,14 +106,7 @@ async fn create(
         let field = match payload.try_next().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(_) => {
-                return Ok(form_page(
-                    &state,
-                    &console,
-                    &values,
-                    Some(("form".into(), "the form could not be read".into())),
-                ))
-            }
+            Err(_) => return Err(values),
         };
         let name = field.name().unwrap_or("").to_owned();
         let limit = if name == "logo" { MAX_UPLOAD } else { MAX_TEXT };
@@ -127,13 +138,31 @@ async fn create(
             _ => {}
         }
     }
+    Ok(Submitted { values, csrf, logo, oversize })
+}
+
+/// The host names typed one per line (commas and spaces also separate).
+pub(super) fn host_list(text: &str) -> Vec<String> {
+    text.split(['\n', ',', ' ']).map(str::trim).filter(|h| !h.is_empty()).map(str::to_owned).collect()
+}
+
+async fn create(
+    state: web::Data<ProvisioningState>,
+    console: ConsoleSession,
+    payload: Multipart,
+) -> Result<HttpResponse, SignInRequired> {
+    let Submitted { values, csrf, logo, oversize } = match read_form(payload).await {
+        Ok(s) => s,
+        Err(values) => {
+            return Ok(form_page(&state, &console, &values, Some(("form".into(), "the form could not be read".into()))))
+        }
+    };
     console.check_csrf(&csrf)?;
     if let Some(field) = oversize {
         let message = if field == "logo" { "the logo is larger than 1 MiB" } else { "this field is too long" };
         return Ok(form_page(&state, &console, &values, Some((field, message.into()))));
     }
-    let hosts: Vec<String> =
-        values.hosts.split(['\n', ',', ' ']).map(str::trim).filter(|h| !h.is_empty()).map(str::to_owned).collect();
+    let hosts = host_list(&values.hosts);
     let parsed = TenantSpec::parse_fields(
         &values.slug,
         &values.name,
@@ -171,7 +200,12 @@ async fn create(
     }
 }
 
-fn refuse(state: &ProvisioningState, console: &ConsoleSession, values: &FormValues, e: FieldError) -> HttpResponse {
+pub(super) fn refuse(
+    state: &ProvisioningState,
+    console: &ConsoleSession,
+    values: &FormValues,
+    e: FieldError,
+) -> HttpResponse {
     if matches!(e.error, tenant_core::CoreError::Unavailable(_)) {
         return HttpResponse::ServiceUnavailable().finish();
     }
