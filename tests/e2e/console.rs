@@ -396,3 +396,73 @@ fn staff_edit_a_tenant_from_the_console_and_conflicts_are_shown_on_the_field() {
     let forged = post(&[("csrf", "forged"), ("name", "X"), ("hosts", "x.test")]);
     assert_eq!(forged.status, 403);
 }
+
+#[test]
+fn staff_manage_identity_providers_from_the_console_without_ever_seeing_the_secret() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let db = tdb.db(1);
+    let tenant = crate::support::tenants::create(&db, "quimper", &["quimper.test"], &["pages"]);
+    let b = signed_in(&app, &tdb, "idp@hebergeur.test");
+    let page = b.get("/tenants/quimper/identity-providers/new");
+    assert_eq!(page.status, 200);
+    let csrf = hidden(&page.body, "csrf");
+    let secret = "s3cr3t-client-value-42";
+    let fields = |issuer: &str, secret: &str| {
+        form(&[
+            ("csrf", &csrf),
+            ("key", "franceconnect"),
+            ("kind", "franceconnect"),
+            ("label", ""),
+            ("issuer", issuer),
+            ("client_id", "quimper-client"),
+            ("client_secret", secret),
+            ("scopes", ""),
+            ("acr_values", ""),
+            ("enabled", "yes"),
+        ])
+    };
+    let bad = b.post("/tenants/quimper/identity-providers", &fields("ftp://nope", secret));
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("invalid issuer") && !bad.body.contains(secret), "{}", bad.body);
+    let saved = b.post(
+        "/tenants/quimper/identity-providers",
+        &fields("https://fcp-low.integ01.dev-franceconnect.fr/api/v2", secret),
+    );
+    assert_eq!((saved.status, saved.header("location")), (303, Some("/tenants/quimper")), "{}", saved.body);
+    let overview = b.get("/tenants/quimper");
+    assert!(overview.body.contains("S&#x27;identifier avec FranceConnect"), "{}", overview.body);
+    let edit = b.get("/tenants/quimper/identity-providers/franceconnect");
+    assert!(edit.body.contains("quimper-client") && !edit.body.contains(secret), "the secret is never shown back");
+    // Saving without a secret keeps the stored one.
+    let kept = b.post(
+        "/tenants/quimper/identity-providers",
+        &form(&[
+            ("csrf", &csrf),
+            ("key", "franceconnect"),
+            ("kind", "franceconnect"),
+            ("label", "FranceConnect"),
+            ("issuer", "https://fcp-low.integ01.dev-franceconnect.fr/api/v2"),
+            ("client_id", "quimper-client-2"),
+            ("client_secret", ""),
+            ("scopes", "openid email"),
+            ("acr_values", "eidas1"),
+        ]),
+    );
+    assert_eq!(kept.status, 303, "{}", kept.body);
+    let keyring = tenant_core::secrets::Keyring::load(&app.data_dir.join("master.key"), &[]).unwrap();
+    assert_eq!(
+        provisioning::identity_providers::client_secret(&db, &keyring, tenant.id, "franceconnect").unwrap().expose(),
+        secret
+    );
+    let listed = provisioning::identity_providers::list(&db, &tenant.slug).unwrap();
+    assert_eq!(
+        (listed[0].client_id.as_str(), listed[0].enabled, listed[0].scopes.len()),
+        ("quimper-client-2", false, 2)
+    );
+    assert_eq!(
+        b.post("/tenants/quimper/identity-providers/franceconnect/delete", &form(&[("csrf", &csrf)])).status,
+        303
+    );
+    assert!(provisioning::identity_providers::list(&db, &tenant.slug).unwrap().is_empty());
+}

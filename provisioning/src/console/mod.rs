@@ -3,6 +3,7 @@
 //! needs a session that passed both the password and the TOTP code; every form
 //! carries a CSRF token.
 mod edit_tenant;
+mod identity_providers;
 mod jobs_audit;
 mod lifecycle;
 pub mod limiter;
@@ -32,6 +33,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("new_tenant.html", include_str!("../../templates/new_tenant.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    ("identity_provider.html", include_str!("../../templates/identity_provider.html")),
 ];
 const CSS: &str = include_str!("../../templates/console.css");
 
@@ -158,6 +160,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // Before `/tenants/{slug}`, which would take "new" for a slug.
         .configure(new_tenant::configure)
         .configure(edit_tenant::configure)
+        .configure(identity_providers::configure)
         .configure(tenants::configure)
         .configure(jobs_audit::configure)
         .configure(lifecycle::configure);
