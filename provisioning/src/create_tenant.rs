@@ -203,8 +203,7 @@ impl JobHandler for CreateTenantJob {
     }
 
     fn run(&self, ctx: &mut JobContext) -> CoreResult<serde_json::Value> {
-        let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
-            .map_err(|e| CoreError::Invalid(format!("job payload: {e}")))?;
+        let payload: Payload = ctx.payload()?;
         let new = payload.to_new_tenant(ctx.job.id)?;
         let source = Boxed((self.migrations)());
         ctx.step("create", |conn| {
@@ -231,8 +230,7 @@ impl JobHandler for CreateTenantJob {
 
     /// Drops what this job created: its tenant (if the `create` step committed) and logo.
     fn abandon(&self, ctx: &mut JobContext) -> CoreResult<()> {
-        let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
-            .map_err(|e| CoreError::Invalid(format!("job payload: {e}")))?;
+        let payload: Payload = ctx.payload()?;
         let job = ctx.job.id;
         ctx.db.catalog(|conn| {
             let ours: Option<String> = tenants::table

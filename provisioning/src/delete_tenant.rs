@@ -106,8 +106,7 @@ impl JobHandler for PurgeTenantJob {
     }
 
     fn run(&self, ctx: &mut JobContext) -> CoreResult<serde_json::Value> {
-        let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
-            .map_err(|e| CoreError::Invalid(format!("job payload: {e}")))?;
+        let payload: Payload = ctx.payload()?;
         let status: Option<String> = ctx.db.catalog(|conn| {
             Ok(tenants::table.find(payload.tenant_id).select(tenants::status).first(conn).optional()?)
         })?;

@@ -200,8 +200,7 @@ impl JobHandler for ExportTenantJob {
     }
 
     fn run(&self, ctx: &mut JobContext) -> CoreResult<serde_json::Value> {
-        let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
-            .map_err(|e| CoreError::Invalid(format!("job payload: {e}")))?;
+        let payload: Payload = ctx.payload()?;
         let key = BlobKey::new(payload.tenant_id, &format!("exports/{}.tar.gz", payload.export_id))?;
         let slug = TenantSlug::parse(&payload.slug)?;
         let (db, blobs) = (ctx.db.clone(), Arc::clone(&self.blobs));

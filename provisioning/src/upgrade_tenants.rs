@@ -57,8 +57,7 @@ impl JobHandler for UpgradeTenantsJob {
     }
 
     fn run(&self, ctx: &mut JobContext) -> CoreResult<serde_json::Value> {
-        let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
-            .map_err(|e| CoreError::Invalid(format!("job payload: {e}")))?;
+        let payload: Payload = ctx.payload()?;
         let tenants = ctx.db.catalog(catalog::load_all)?;
         let names: Vec<String> = tenants.iter().map(|t| format!("tenant:{}", t.slug)).collect();
         let factory = Arc::clone(&self.migrations);

@@ -20,6 +20,12 @@ impl JobContext {
         Self { db, job, worker, lease, total_steps: total_steps.max(1) }
     }
 
+    /// The job's payload, as its handler wrote it.
+    pub fn payload<T: serde::de::DeserializeOwned>(&self) -> CoreResult<T> {
+        serde_json::from_value(self.job.payload.clone())
+            .map_err(|e| tenant_core::CoreError::Invalid(format!("job {} payload: {e}", self.job.id)))
+    }
+
     pub fn is_done(&self, step: &str) -> bool {
         self.job.steps_done.iter().any(|s| s == step)
     }
