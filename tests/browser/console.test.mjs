@@ -22,8 +22,7 @@ import {
   tabUntil,
   unexpectedProblems,
   visit,
-  watchPage,
-} from './helpers.mjs';
+  watchPage, newContextIn } from './helpers.mjs';
 
 const HTTP_PORT = process.env.CIVITAS_TEST_HTTP_PORT;
 const PROV_PORT = process.env.CIVITAS_TEST_PROV_PORT;
@@ -114,15 +113,8 @@ function siteUrl(host, pathAndQuery = '/') {
 }
 
 /** A fresh context; the console speaks French unless the browser prefers English. */
-async function newContext(options = {}) {
-  const context = await browser.newContext({
-    locale: 'fr-FR',
-    viewport: { width: 1280, height: 800 },
-    ...options,
-  });
-  context.setDefaultTimeout(15_000);
-  context.setDefaultNavigationTimeout(15_000);
-  return context;
+function newContext(options = {}) {
+  return newContextIn(browser, 'fr-FR', options);
 }
 
 /** A context holding the session the second test opened. */

@@ -219,3 +219,13 @@ export function pngSize(bytes) {
   assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG', 'not a PNG file');
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
+
+/**
+ * A fresh browser context (no cookies) in `locale`, with the timeouts every test uses.
+ */
+export async function newContextIn(browser, locale, options = {}) {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 }, ...options });
+  context.setDefaultTimeout(15_000);
+  context.setDefaultNavigationTimeout(15_000);
+  return context;
+}

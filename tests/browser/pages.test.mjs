@@ -14,8 +14,7 @@ import {
   tabUntil,
   unexpectedProblems,
   visit,
-  watchPage,
-} from './helpers.mjs';
+  watchPage, newContextIn } from './helpers.mjs';
 
 const PORT = process.env.CIVITAS_TEST_HTTP_PORT;
 
@@ -69,15 +68,8 @@ function url(host, pathAndQuery = '/') {
  * A fresh context: no cookies, and an Accept-Language that matches neither locale, so
  * each tenant shows its own default language until a visitor picks one.
  */
-async function newContext(options = {}) {
-  const context = await browser.newContext({
-    locale: 'de-DE',
-    viewport: { width: 1280, height: 800 },
-    ...options,
-  });
-  context.setDefaultTimeout(15_000);
-  context.setDefaultNavigationTimeout(15_000);
-  return context;
+function newContext(options = {}) {
+  return newContextIn(browser, 'de-DE', options);
 }
 
 // ---------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 //! `POST /api/v1/tenants/{slug}/suspend` and `/resume`.
 use actix_web::{post, web, HttpResponse};
-use tenant_core::names::TenantSlug;
 use tenant_core::TenantStatus;
 
 use crate::api::access::WriteAccess;
@@ -15,7 +14,7 @@ async fn change(
     slug: String,
     status: TenantStatus,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = TenantSlug::parse(&slug).map_err(|_| ApiError::not_found("no such tenant"))?;
+    let slug = super::tenant_slug(&slug)?;
     let db = state.db.clone();
     let tenant = web::block(move || set_tenant_status(&db, &slug, status, &caller.actor())).await??;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "tenant": tenant })))

@@ -2,7 +2,6 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{delete, web, HttpResponse};
 use serde::Deserialize;
-use tenant_core::names::TenantSlug;
 
 use crate::api::access::WriteAccess;
 use crate::api::body::parse_json;
@@ -33,7 +32,7 @@ pub async fn delete(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = TenantSlug::parse(&slug).map_err(|_| ApiError::not_found("no such tenant"))?;
+    let slug = super::tenant_slug(&slug)?;
     let req: DeleteTenant =
         if body.is_empty() { DeleteTenant { export_waived: false, retention_days: 30 } } else { parse_json(&body)? };
     let (db, actor) = (state.db.clone(), caller.actor());

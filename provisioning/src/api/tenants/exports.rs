@@ -1,7 +1,6 @@
 //! `/api/v1/tenants/{slug}/exports`: queue an export, list them, download one.
 use actix_web::http::header::{CONTENT_DISPOSITION, LOCATION};
 use actix_web::{get, post, web, HttpResponse};
-use tenant_core::names::TenantSlug;
 use uuid::Uuid;
 
 use crate::api::access::{ReadAccess, WriteAccess};
@@ -10,17 +9,13 @@ use crate::api::ProvisioningState;
 use crate::export_tenant::{enqueue_export, list_exports, read_export};
 use crate::jobs;
 
-fn slug_of(raw: &str) -> Result<TenantSlug, ApiError> {
-    TenantSlug::parse(raw).map_err(|_| ApiError::not_found("no such tenant"))
-}
-
 #[post("/tenants/{slug}/exports")]
 pub async fn start_export(
     WriteAccess(caller): WriteAccess,
     state: web::Data<ProvisioningState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = slug_of(&slug)?;
+    let slug = super::tenant_slug(&slug)?;
     let (db, actor) = (state.db.clone(), caller.actor());
     let job = web::block(move || -> Result<_, ApiError> {
         let id = enqueue_export(&db, &slug, &actor)?;
@@ -38,7 +33,7 @@ pub async fn list(
     state: web::Data<ProvisioningState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = slug_of(&slug)?;
+    let slug = super::tenant_slug(&slug)?;
     let db = state.db.clone();
     let exports = web::block(move || list_exports(&db, &slug)).await??;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "exports": exports })))
@@ -51,7 +46,7 @@ pub async fn download(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let slug = slug_of(&slug)?;
+    let slug = super::tenant_slug(&slug)?;
     let id: Uuid = id.parse().map_err(|_| ApiError::not_found("no such export"))?;
     let (db, blobs, name) = (state.db.clone(), state.blobs.clone(), format!("{slug}-{id}.tar.gz"));
     let bytes = web::block(move || read_export(&db, &*blobs, &slug, id)).await??;

@@ -2,7 +2,6 @@
 //! client secret is accepted, sealed, and never returned.
 use actix_web::{delete, get, put, web, HttpResponse};
 use serde::Deserialize;
-use tenant_core::names::TenantSlug;
 use tenant_core::secrets::SecretString;
 
 use crate::api::access::{ReadAccess, WriteAccess};
@@ -11,17 +10,13 @@ use crate::api::error::ApiError;
 use crate::api::ProvisioningState;
 use crate::identity_providers::{self, ProviderInput, ProviderKind};
 
-fn slug_of(raw: &str) -> Result<TenantSlug, ApiError> {
-    TenantSlug::parse(raw).map_err(|_| ApiError::not_found("no such tenant"))
-}
-
 #[get("/tenants/{slug}/identity-providers")]
 pub async fn list(
     _: ReadAccess,
     state: web::Data<ProvisioningState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = slug_of(&slug)?;
+    let slug = super::tenant_slug(&slug)?;
     let db = state.db.clone();
     let providers = web::block(move || identity_providers::list(&db, &slug)).await??;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "identity_providers": providers })))
@@ -72,7 +67,7 @@ pub async fn put_provider(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, key) = path.into_inner();
-    let slug = slug_of(&slug)?;
+    let slug = super::tenant_slug(&slug)?;
     let req: PutProvider = parse_json(&body)?;
     let kind = ProviderKind::parse(&req.kind).map_err(|e| ApiError::from(e).with_field("kind"))?;
     let input = ProviderInput {
@@ -106,7 +101,7 @@ pub async fn delete_provider(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, key) = path.into_inner();
-    let slug = slug_of(&slug)?;
+    let slug = super::tenant_slug(&slug)?;
     let (db, actor) = (state.db.clone(), caller.actor());
     web::block(move || identity_providers::delete(&db, &slug, &key, &actor)).await??;
     Ok(HttpResponse::NoContent().finish())

@@ -23,3 +23,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(change_status::suspend_tenant)
         .service(change_status::resume_tenant);
 }
+
+/// The tenant slug of a route; anything that is not a valid slug names no tenant.
+fn tenant_slug(raw: &str) -> Result<tenant_core::names::TenantSlug, crate::api::error::ApiError> {
+    tenant_core::names::TenantSlug::parse(raw).map_err(|_| crate::api::error::ApiError::not_found("no such tenant"))
+}

@@ -1,7 +1,6 @@
 //! `GET /api/v1/tenants/{slug}`: the tenant and its recent jobs.
 use actix_web::{get, web, HttpResponse};
 use tenant_core::catalog;
-use tenant_core::names::TenantSlug;
 
 use crate::api::access::ReadAccess;
 use crate::api::error::ApiError;
@@ -14,7 +13,7 @@ pub async fn show_tenant(
     state: web::Data<ProvisioningState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = TenantSlug::parse(&slug).map_err(|_| ApiError::not_found("no such tenant"))?;
+    let slug = super::tenant_slug(&slug)?;
     let db = state.db.clone();
     let (tenant, recent) = web::block(move || {
         db.catalog(|conn| Ok((catalog::load_one(conn, &slug)?, jobs::list_recent(conn, Some(slug.as_str()), 20)?)))

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use actix_web::{patch, web, HttpResponse};
 use serde::Deserialize;
 use tenant_core::catalog::TenantChanges;
-use tenant_core::names::{Color, HostName, Locale, ModuleName, TenantSlug, ThemeName};
+use tenant_core::names::{Color, HostName, Locale, ModuleName, ThemeName};
 use tenant_core::CoreError;
 
 use crate::api::access::WriteAccess;
@@ -55,7 +55,7 @@ pub async fn update(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = TenantSlug::parse(&slug).map_err(|_| ApiError::not_found("no such tenant"))?;
+    let slug = super::tenant_slug(&slug)?;
     let req: UpdateTenant = parse_json(&body)?;
     let mut changes = TenantChanges::default();
     if let Some(name) = &req.name {
