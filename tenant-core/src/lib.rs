@@ -5,12 +5,14 @@
 //! HTTP: no actix-web, no templates, no OpenID client (CI checks its dependency tree).
 //! Code that holds a [`Tenant`] reaches that tenant's rows through [`Db::tenant`],
 //! which scopes a transaction to the tenant's schema; there is no other way in.
+pub mod accounts;
 pub mod blob;
 pub mod catalog;
 pub mod content;
 pub mod db;
 pub mod directory;
 pub mod error;
+pub mod mail;
 pub mod migrations;
 pub mod names;
 pub mod schema;

@@ -143,6 +143,28 @@ pub mod catalog {
         }
     }
 
+    diesel::table! {
+        catalog.tenant_keys (tenant_id) {
+            tenant_id -> Uuid,
+            hash_key_enc -> Text,
+            created_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        catalog.tenant_mail_settings (tenant_id) {
+            tenant_id -> Uuid,
+            from_address -> Text,
+            from_name -> Text,
+            smtp_host -> Text,
+            smtp_port -> Int4,
+            smtp_tls -> Text,
+            smtp_username -> Text,
+            smtp_password_enc -> Nullable<Text>,
+            updated_at -> Timestamptz,
+        }
+    }
+
     diesel::joinable!(tenant_exports -> tenants (tenant_id));
     diesel::joinable!(tenant_identity_providers -> tenants (tenant_id));
     diesel::joinable!(staff_sessions -> staff_accounts (staff_id));
@@ -159,7 +181,9 @@ pub mod catalog {
         audit_log,
         jobs,
         tenant_identity_providers,
-        tenant_exports
+        tenant_exports,
+        tenant_keys,
+        tenant_mail_settings
     );
 }
 
@@ -190,4 +214,99 @@ pub mod tenant {
             updated_at -> Timestamptz,
         }
     }
+
+    diesel::table! {
+        users (id) {
+            id -> Int8,
+            nickname -> Nullable<Text>,
+            email -> Nullable<Text>,
+            email_confirmed_at -> Nullable<Timestamptz>,
+            password_hash -> Nullable<Text>,
+            locale -> Text,
+            role -> Text,
+            terms_accepted_at -> Nullable<Timestamptz>,
+            created_at -> Timestamptz,
+            updated_at -> Timestamptz,
+            last_sign_in_at -> Nullable<Timestamptz>,
+            deleted_at -> Nullable<Timestamptz>,
+        }
+    }
+
+    diesel::table! {
+        user_sessions (token_hash) {
+            token_hash -> Text,
+            user_id -> Int8,
+            created_at -> Timestamptz,
+            expires_at -> Timestamptz,
+            last_seen_at -> Timestamptz,
+            method -> Text,
+            id_token -> Nullable<Text>,
+        }
+    }
+
+    diesel::table! {
+        email_tokens (token_hash) {
+            token_hash -> Text,
+            user_id -> Int8,
+            purpose -> Text,
+            email -> Text,
+            created_at -> Timestamptz,
+            expires_at -> Timestamptz,
+            used_at -> Nullable<Timestamptz>,
+        }
+    }
+
+    diesel::table! {
+        user_identities (id) {
+            id -> Int8,
+            user_id -> Int8,
+            provider -> Text,
+            subject_hash -> Text,
+            created_at -> Timestamptz,
+            last_used_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        verifications (id) {
+            id -> Int8,
+            user_id -> Int8,
+            kind -> Text,
+            source -> Text,
+            granted_at -> Timestamptz,
+            expires_at -> Nullable<Timestamptz>,
+            granted_by -> Text,
+        }
+    }
+
+    diesel::table! {
+        anonymous_proofs (purpose, subject_hash) {
+            purpose -> Text,
+            subject_hash -> Text,
+            created_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        resident_list (email_hash) {
+            email_hash -> Text,
+            uploaded_at -> Timestamptz,
+        }
+    }
+
+    diesel::joinable!(user_sessions -> users (user_id));
+    diesel::joinable!(email_tokens -> users (user_id));
+    diesel::joinable!(user_identities -> users (user_id));
+    diesel::joinable!(verifications -> users (user_id));
+    diesel::allow_tables_to_appear_in_same_query!(
+        pages,
+        blog_posts,
+        users,
+        user_sessions,
+        email_tokens,
+        user_identities,
+        verifications,
+        anonymous_proofs,
+        resident_list
+    );
 }

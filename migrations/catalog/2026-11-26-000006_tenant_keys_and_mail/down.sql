@@ -1,0 +1,2 @@
+DROP TABLE tenant_mail_settings;
+DROP TABLE tenant_keys;

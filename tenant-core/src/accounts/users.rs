@@ -1,0 +1,281 @@
+//! Accounts.
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::error::{CoreError, CoreResult};
+use crate::names::Locale;
+use crate::schema::tenant::users;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserRole {
+    Participant,
+    Admin,
+}
+
+impl UserRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserRole::Participant => "participant",
+            UserRole::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub nickname: Option<String>,
+    pub email: Option<String>,
+    pub email_confirmed_at: Option<DateTime<Utc>>,
+    pub password_hash: Option<String>,
+    pub locale: String,
+    pub role: String,
+    pub terms_accepted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A live (not deleted) account.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub nickname: String,
+    pub email: Option<String>,
+    pub email_confirmed: bool,
+    pub password_hash: Option<String>,
+    pub locale: Locale,
+    pub role: UserRole,
+    pub created_at: DateTime<Utc>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+}
+
+impl User {
+    pub(crate) fn from_row_pub(row: UserRow) -> Option<User> {
+        Self::from_row(row)
+    }
+
+    fn from_row(row: UserRow) -> Option<User> {
+        if row.deleted_at.is_some() {
+            return None;
+        }
+        Some(User {
+            id: row.id,
+            nickname: row.nickname?,
+            email: row.email,
+            email_confirmed: row.email_confirmed_at.is_some(),
+            password_hash: row.password_hash,
+            locale: Locale::parse(&row.locale).unwrap_or(Locale::Fr),
+            role: if row.role == "admin" { UserRole::Admin } else { UserRole::Participant },
+            created_at: row.created_at,
+            last_sign_in_at: row.last_sign_in_at,
+        })
+    }
+}
+
+/// A nickname: 2 to 40 characters, letters, digits, spaces, `-`, `_`, `.`, no
+/// leading or trailing space. Returns the trimmed form.
+pub fn check_nickname(raw: &str) -> CoreResult<String> {
+    let n = raw.trim();
+    let count = n.chars().count();
+    if !(2..=40).contains(&count) {
+        return Err(CoreError::Invalid("nickname: 2 to 40 characters".into()));
+    }
+    if !n.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.')) {
+        return Err(CoreError::Invalid("nickname: letters, digits, spaces, '-', '_' and '.' only".into()));
+    }
+    Ok(n.to_owned())
+}
+
+/// An email address, lowercased in its domain: one `@`, no spaces, at most 254 bytes.
+pub fn check_email(raw: &str) -> CoreResult<String> {
+    let e = raw.trim();
+    let valid = e.len() <= 254
+        && e.split('@').count() == 2
+        && e.split('@').all(|p| !p.is_empty())
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+        && e.rsplit('@').next().is_some_and(|d| d.contains('.') && !d.starts_with('.') && !d.ends_with('.'));
+    if !valid {
+        return Err(CoreError::Invalid("email: an address like name@example.fr".into()));
+    }
+    let (local, domain) = e.split_once('@').unwrap_or((e, ""));
+    Ok(format!("{local}@{}", domain.to_lowercase()))
+}
+
+/// What sign-up stores.
+pub struct NewUser<'a> {
+    pub nickname: &'a str,
+    pub email: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub locale: Locale,
+    pub email_confirmed: bool,
+    pub role: UserRole,
+}
+
+/// Why an account could not be created.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Taken {
+    Nickname,
+    Email,
+}
+
+/// Creates an account (terms accepted now). A taken nickname or email is reported,
+/// not raised, so the caller can answer without revealing which emails exist.
+pub fn create(conn: &mut PgConnection, new: &NewUser<'_>) -> CoreResult<Result<i64, Taken>> {
+    let nickname = check_nickname(new.nickname)?;
+    let email = new.email.map(check_email).transpose()?;
+    let confirmed = new.email_confirmed.then(Utc::now);
+    let result = conn.transaction(|conn| {
+        diesel::insert_into(users::table)
+            .values((
+                users::nickname.eq(&nickname),
+                users::email.eq(&email),
+                users::email_confirmed_at.eq(confirmed),
+                users::password_hash.eq(new.password_hash),
+                users::locale.eq(new.locale.as_str()),
+                users::role.eq(new.role.as_str()),
+                users::terms_accepted_at.eq(diesel::dsl::now),
+            ))
+            .returning(users::id)
+            .get_result::<i64>(conn)
+    });
+    match result {
+        Ok(id) => Ok(Ok(id)),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+            if info.constraint_name() == Some("users_nickname_key") {
+                Ok(Err(Taken::Nickname))
+            } else {
+                Ok(Err(Taken::Email))
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> CoreResult<Option<User>> {
+    Ok(users::table.find(id).select(UserRow::as_select()).first(conn).optional()?.and_then(User::from_row))
+}
+
+pub fn find_by_email(conn: &mut PgConnection, email: &str) -> CoreResult<Option<User>> {
+    let Ok(email) = check_email(email) else { return Ok(None) };
+    let row = users::table
+        .filter(lower(users::email).eq(lower(email)))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(User::from_row))
+}
+
+pub fn nickname_taken(conn: &mut PgConnection, nickname: &str) -> CoreResult<bool> {
+    let n: i64 = users::table.filter(lower(users::nickname).eq(lower(nickname.trim()))).count().get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn count_live(conn: &mut PgConnection) -> CoreResult<i64> {
+    Ok(users::table.filter(users::deleted_at.is_null()).count().get_result(conn)?)
+}
+
+pub fn confirm_email(conn: &mut PgConnection, id: i64, email: &str) -> CoreResult<()> {
+    diesel::update(users::table.find(id).filter(users::deleted_at.is_null()))
+        .set((
+            users::email.eq(email),
+            users::email_confirmed_at.eq(diesel::dsl::now),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str) -> CoreResult<()> {
+    diesel::update(users::table.find(id).filter(users::deleted_at.is_null()))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_nickname(conn: &mut PgConnection, id: i64, nickname: &str) -> CoreResult<Result<(), Taken>> {
+    let nickname = check_nickname(nickname)?;
+    let r = conn.transaction(|conn| {
+        diesel::update(users::table.find(id).filter(users::deleted_at.is_null()))
+            .set((users::nickname.eq(&nickname), users::updated_at.eq(diesel::dsl::now)))
+            .execute(conn)
+    });
+    match r {
+        Ok(_) => Ok(Ok(())),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(Err(Taken::Nickname)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn set_locale(conn: &mut PgConnection, id: i64, locale: Locale) -> CoreResult<()> {
+    diesel::update(users::table.find(id)).set(users::locale.eq(locale.as_str())).execute(conn)?;
+    Ok(())
+}
+
+pub fn set_role(conn: &mut PgConnection, id: i64, role: UserRole) -> CoreResult<()> {
+    diesel::update(users::table.find(id)).set(users::role.eq(role.as_str())).execute(conn)?;
+    Ok(())
+}
+
+pub fn touch_sign_in(conn: &mut PgConnection, id: i64) -> CoreResult<()> {
+    diesel::update(users::table.find(id)).set(users::last_sign_in_at.eq(diesel::dsl::now)).execute(conn)?;
+    Ok(())
+}
+
+/// Erases an account's personal data and keeps the row, so contributions stay and
+/// show as from a deleted participant. Sessions, links, identities and verifications go.
+pub fn erase(conn: &mut PgConnection, id: i64) -> CoreResult<()> {
+    use crate::schema::tenant::{email_tokens, user_identities, user_sessions, verifications};
+    conn.transaction(|conn| {
+        diesel::delete(user_sessions::table.filter(user_sessions::user_id.eq(id))).execute(conn)?;
+        diesel::delete(email_tokens::table.filter(email_tokens::user_id.eq(id))).execute(conn)?;
+        diesel::delete(user_identities::table.filter(user_identities::user_id.eq(id))).execute(conn)?;
+        diesel::delete(verifications::table.filter(verifications::user_id.eq(id))).execute(conn)?;
+        diesel::update(users::table.find(id))
+            .set((
+                users::nickname.eq(None::<String>),
+                users::email.eq(None::<String>),
+                users::email_confirmed_at.eq(None::<DateTime<Utc>>),
+                users::password_hash.eq(None::<String>),
+                users::role.eq("participant"),
+                users::last_sign_in_at.eq(None::<DateTime<Utc>>),
+                users::deleted_at.eq(diesel::dsl::now),
+                users::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)?;
+        Ok::<_, CoreError>(())
+    })
+}
+
+/// Every row of an account, for "download my data".
+pub fn raw(conn: &mut PgConnection, id: i64) -> CoreResult<Option<UserRow>> {
+    Ok(users::table.find(id).select(UserRow::as_select()).first(conn).optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nicknames() {
+        assert_eq!(check_nickname("  Marianne_75 ").ok().as_deref(), Some("Marianne_75"));
+        assert!(check_nickname("é").is_err());
+        assert!(check_nickname("a<b>").is_err());
+        assert!(check_nickname(&"x".repeat(41)).is_err());
+        assert!(check_nickname("Jean-Éric L.").is_ok());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(check_email(" Anne@Example.FR ").ok().as_deref(), Some("Anne@example.fr"));
+        for bad in ["", "a", "a@", "@b.fr", "a@b", "a b@c.fr", "a@b@c.fr", "a@.fr", "<a@b.fr>"] {
+            assert!(check_email(bad).is_err(), "{bad} accepted");
+        }
+    }
+}

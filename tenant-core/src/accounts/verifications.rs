@@ -1,0 +1,143 @@
+//! Verifications: facts about an account that modules use to gate actions, and
+//! anonymous proofs, which record that a person did something once for a purpose
+//! without recording who.
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+
+use crate::error::{CoreError, CoreResult};
+use crate::schema::tenant::{anonymous_proofs, resident_list, verifications};
+
+/// The kinds of verification an action can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Signed in through FranceConnect (eIDAS low or above).
+    Franceconnect,
+    /// Signed in through another of the tenant's OpenID providers.
+    Oidc,
+    /// The account's confirmed email is on the resident list the tenant uploaded.
+    ResidentList,
+    /// An admin of the tenant confirmed the person.
+    Admin,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Franceconnect, Kind::Oidc, Kind::ResidentList, Kind::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Franceconnect => "franceconnect",
+            Kind::Oidc => "oidc",
+            Kind::ResidentList => "resident_list",
+            Kind::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> CoreResult<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            CoreError::Invalid(format!("verification: one of franceconnect, oidc, resident_list, admin (not {s:?})"))
+        })
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = verifications)]
+pub struct Verification {
+    pub kind: String,
+    pub source: String,
+    pub granted_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub granted_by: String,
+}
+
+/// Grants (or renews) a verification.
+pub fn grant(
+    conn: &mut PgConnection,
+    user_id: i64,
+    kind: Kind,
+    source: &str,
+    granted_by: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> CoreResult<()> {
+    diesel::insert_into(verifications::table)
+        .values((
+            verifications::user_id.eq(user_id),
+            verifications::kind.eq(kind.as_str()),
+            verifications::source.eq(source),
+            verifications::granted_by.eq(granted_by),
+            verifications::expires_at.eq(expires_at),
+        ))
+        .on_conflict((verifications::user_id, verifications::kind, verifications::source))
+        .do_update()
+        .set((
+            verifications::granted_at.eq(diesel::dsl::now),
+            verifications::granted_by.eq(granted_by),
+            verifications::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn revoke(conn: &mut PgConnection, user_id: i64, kind: Kind) -> CoreResult<()> {
+    diesel::delete(
+        verifications::table.filter(verifications::user_id.eq(user_id)).filter(verifications::kind.eq(kind.as_str())),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The account's current (unexpired) verifications.
+pub fn list_for(conn: &mut PgConnection, user_id: i64) -> CoreResult<Vec<Verification>> {
+    Ok(verifications::table
+        .filter(verifications::user_id.eq(user_id))
+        .filter(verifications::expires_at.is_null().or(verifications::expires_at.gt(diesel::dsl::now)))
+        .order(verifications::granted_at)
+        .select(Verification::as_select())
+        .load(conn)?)
+}
+
+pub fn has(conn: &mut PgConnection, user_id: i64, kind: Kind) -> CoreResult<bool> {
+    let n: i64 = verifications::table
+        .filter(verifications::user_id.eq(user_id))
+        .filter(verifications::kind.eq(kind.as_str()))
+        .filter(verifications::expires_at.is_null().or(verifications::expires_at.gt(diesel::dsl::now)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Records that the person behind `subject_hash` acted for `purpose`. Returns `false`
+/// when they already had (the same person, recognised; nothing else is known of them).
+pub fn claim_anonymous(conn: &mut PgConnection, purpose: &str, subject_hash: &str) -> CoreResult<bool> {
+    let inserted = diesel::insert_into(anonymous_proofs::table)
+        .values((anonymous_proofs::purpose.eq(purpose), anonymous_proofs::subject_hash.eq(subject_hash)))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(inserted == 1)
+}
+
+pub fn anonymous_count(conn: &mut PgConnection, purpose: &str) -> CoreResult<i64> {
+    Ok(anonymous_proofs::table.filter(anonymous_proofs::purpose.eq(purpose)).count().get_result(conn)?)
+}
+
+/// Replaces the resident list with these keyed hashes of addresses; returns its size.
+pub fn replace_resident_list(conn: &mut PgConnection, email_hashes: &[String]) -> CoreResult<usize> {
+    conn.transaction(|conn| {
+        diesel::delete(resident_list::table).execute(conn)?;
+        for chunk in email_hashes.chunks(1000) {
+            let rows: Vec<_> = chunk.iter().map(|h| resident_list::email_hash.eq(h)).collect();
+            diesel::insert_into(resident_list::table).values(rows).on_conflict_do_nothing().execute(conn)?;
+        }
+        Ok(resident_list::table.count().get_result::<i64>(conn)? as usize)
+    })
+}
+
+pub fn on_resident_list(conn: &mut PgConnection, email_hash: &str) -> CoreResult<bool> {
+    let n: i64 = resident_list::table.filter(resident_list::email_hash.eq(email_hash)).count().get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn resident_list_size(conn: &mut PgConnection) -> CoreResult<i64> {
+    Ok(resident_list::table.count().get_result(conn)?)
+}
