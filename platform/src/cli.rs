@@ -22,6 +22,13 @@ pub struct Cli {
     /// Older master key files still accepted while secrets are re-sealed.
     #[arg(long, global = true, env = "CIVITAS_PREVIOUS_MASTER_KEY_FILES", value_delimiter = ',')]
     pub previous_master_key_files: Vec<PathBuf>,
+    /// The platform's mail server, `smtp://user:password@host:587?tls=starttls`. When
+    /// absent, messages are written as `.eml` files under `<data dir>/mail/<tenant>/`.
+    #[arg(long, global = true, env = "CIVITAS_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The default sender of tenant mail (the tenant's name is shown as the sender name).
+    #[arg(long, global = true, env = "CIVITAS_MAIL_FROM")]
+    pub mail_from: Option<String>,
     /// Folder holding the themes (`default/` and the others).
     #[arg(long, global = true, env = "CIVITAS_THEMES_DIR")]
     pub themes_dir: Option<PathBuf>,

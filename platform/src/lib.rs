@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod http;
+pub mod identity;
 pub mod metrics;
 pub mod modules;
 pub mod ops;
@@ -65,6 +66,12 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
         trusted_proxies: trusted,
         pool: PoolOptions { size: pool_size, ..PoolOptions::default() },
         workers,
+        smtp_url: cli.smtp_url.clone().or(file.smtp_url).filter(|u| !u.trim().is_empty()),
+        mail_from: cli
+            .mail_from
+            .clone()
+            .or(file.mail_from)
+            .unwrap_or_else(|| "Civitas <no-reply@civitas.localhost>".into()),
         page_cache_ttl: Duration::from_millis(
             serve.and_then(|s| s.page_cache_ms).or(file.page_cache_ms).unwrap_or(1000),
         ),

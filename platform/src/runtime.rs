@@ -5,8 +5,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use tenant_core::blob::LocalBlobStore;
 use tenant_core::db::embedded::EmbeddedPostgres;
+use tenant_core::mail::{Mailer, SmtpSettings, Transport};
 use tenant_core::{migrations, DatabaseUrl, Db, Directory};
 
+use crate::commands::serve::keyring;
+use crate::identity::Identity;
 use crate::metrics::Metrics;
 use crate::page_cache::PageCache;
 use crate::settings::Settings;
@@ -55,5 +58,16 @@ pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
         metrics: Arc::new(Metrics::new()?),
         blobs: Arc::new(LocalBlobStore::new(settings.blobs_dir())),
         trusted_proxies: settings.trusted_proxies.clone().into(),
+        identity: Arc::new(Identity::new(Arc::new(keyring(settings)?), mailer(settings)?)),
     })
+}
+
+/// The platform's mailer: its SMTP server, or `.eml` files under the data dir.
+pub fn mailer(settings: &Settings) -> anyhow::Result<Mailer> {
+    let default = match &settings.smtp_url {
+        Some(url) => Transport::Smtp(SmtpSettings::from_url(url)?),
+        None => Transport::Files(settings.mail_dir()),
+    };
+    tenant_core::mail::check_sender(&settings.mail_from)?;
+    Ok(Mailer { default, from: settings.mail_from.clone() })
 }

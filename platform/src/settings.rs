@@ -26,6 +26,8 @@ pub struct FileSettings {
     pub pool_size: Option<u32>,
     pub workers: Option<usize>,
     pub page_cache_ms: Option<u64>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
 }
 
 impl FileSettings {
@@ -50,6 +52,8 @@ pub const KNOWN_ENV: &[&str] = &[
     "CIVITAS_POOL_SIZE",
     "CIVITAS_WORKERS",
     "CIVITAS_PAGE_CACHE_MS",
+    "CIVITAS_SMTP_URL",
+    "CIVITAS_MAIL_FROM",
     "CIVITAS_LOG",
     "CIVITAS_LOG_FORMAT",
 ];
@@ -83,11 +87,18 @@ pub struct Settings {
     pub pool: PoolOptions,
     pub workers: usize,
     pub page_cache_ttl: Duration,
+    /// The platform's mail server; `None` writes messages to files under the data dir.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
 }
 
 impl Settings {
     pub fn blobs_dir(&self) -> PathBuf {
         self.data_dir.join("blobs")
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
     }
 
     pub fn embedded_pg_dir(&self) -> PathBuf {

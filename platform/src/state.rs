@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tenant_core::blob::BlobStore;
 use tenant_core::{Db, Directory};
 
+use crate::identity::Identity;
 use crate::metrics::Metrics;
 use crate::page_cache::PageCache;
 use crate::themes::Themes;
@@ -19,4 +20,6 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// Peers whose forwarded headers are believed.
     pub trusted_proxies: Arc<[IpAddr]>,
+    /// Accounts, sessions, mail, identity providers.
+    pub identity: Arc<Identity>,
 }

@@ -314,3 +314,55 @@ pub fn reseal_all(db: &Db, keyring: &Keyring) -> CoreResult<usize> {
         Ok(count)
     })
 }
+
+/// A provider as the sign-in flow needs it: its settings and its opened secret.
+#[derive(Debug)]
+pub struct SignInProvider {
+    pub key: String,
+    pub kind: ProviderKind,
+    pub label: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub scopes: Vec<String>,
+    pub acr_values: Option<String>,
+}
+
+/// The tenant's enabled providers, for its sign-in page.
+pub fn enabled(db: &Db, tenant: Uuid) -> CoreResult<Vec<ProviderView>> {
+    db.catalog(|conn| Ok(views(conn, tenant, None)?.into_iter().filter(|p| p.enabled).collect()))
+}
+
+/// An enabled provider of the tenant, secret opened; `None` when there is no such
+/// enabled provider.
+pub fn for_sign_in(db: &Db, keyring: &Keyring, tenant: Uuid, key: &str) -> CoreResult<Option<SignInProvider>> {
+    let row: Option<(String, String, String, String, String, Vec<String>, Option<String>, bool)> = db.catalog(|conn| {
+        Ok(idp::table
+            .find((tenant, key))
+            .select((
+                idp::kind,
+                idp::label,
+                idp::issuer,
+                idp::client_id,
+                idp::client_secret_enc,
+                idp::scopes,
+                idp::acr_values,
+                idp::enabled,
+            ))
+            .first(conn)
+            .optional()?)
+    })?;
+    let Some((kind, label, issuer, client_id, sealed, scopes, acr_values, true)) = row else { return Ok(None) };
+    let client_secret =
+        keyring.open_string(&sealed, &context(tenant, key)).map_err(|e| CoreError::Invalid(e.to_string()))?;
+    Ok(Some(SignInProvider {
+        key: key.to_owned(),
+        kind: ProviderKind::parse(&kind)?,
+        label,
+        issuer,
+        client_id,
+        client_secret,
+        scopes,
+        acr_values,
+    }))
+}

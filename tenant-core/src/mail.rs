@@ -280,6 +280,11 @@ impl Mailer {
     }
 }
 
+/// Refuses a sender that is not `Name <address>` or `address`.
+pub fn check_sender(from: &str) -> CoreResult<()> {
+    from.parse::<Mailbox>().map(|_| ()).map_err(|e| CoreError::Invalid(format!("mail sender {from:?}: {e}")))
+}
+
 fn mailbox(name: &str, address: &str) -> CoreResult<Mailbox> {
     let email = address.parse().map_err(|e| CoreError::Invalid(format!("sender address {address:?}: {e}")))?;
     Ok(Mailbox::new((!name.is_empty()).then(|| name.to_owned()), email))

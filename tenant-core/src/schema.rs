@@ -276,6 +276,7 @@ pub mod tenant {
             granted_at -> Timestamptz,
             expires_at -> Nullable<Timestamptz>,
             granted_by -> Text,
+            details -> Jsonb,
         }
     }
 

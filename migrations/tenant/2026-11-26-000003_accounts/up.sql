@@ -70,6 +70,9 @@ CREATE TABLE verifications (
     granted_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz,
     granted_by text NOT NULL,
+    -- What the source said, e.g. FranceConnect's identity claims (personal data:
+    -- part of "download my data", erased with the account).
+    details jsonb NOT NULL DEFAULT '{}',
     UNIQUE (user_id, kind, source)
 );
 

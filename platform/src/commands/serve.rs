@@ -44,13 +44,13 @@ pub fn keyring(settings: &Settings) -> anyhow::Result<Keyring> {
 }
 
 /// The provisioning side of a process: its state and the job workers.
-pub fn provisioning_state(settings: &Settings, state: &AppState) -> anyhow::Result<(ProvisioningState, Runner)> {
+pub fn provisioning_state(state: &AppState) -> anyhow::Result<(ProvisioningState, Runner)> {
     let themes: Arc<[String]> = state.themes.names().into_iter().map(str::to_owned).collect();
     let prov = ProvisioningState {
         db: state.db.clone(),
         blobs: state.blobs.clone(),
         themes,
-        keyring: Arc::new(keyring(settings)?),
+        keyring: state.identity.keyring.clone(),
         views: Arc::new(Views::new().map_err(anyhow::Error::msg)?),
         sign_in_limiter: Arc::default(),
         secure_cookies: false,
@@ -74,7 +74,7 @@ pub fn serve_state(settings: &Settings, state: AppState) -> anyhow::Result<()> {
         tracing::warn!(error = %e, "tenant directory not loaded yet; /readyz says 503 until it is");
     }
     let _watcher = DirectoryWatcher::spawn(state.db.clone(), Arc::clone(&state.directory), WatchOptions::default())?;
-    let (prov, runner) = provisioning_state(settings, &state)?;
+    let (prov, runner) = provisioning_state(&state)?;
     let _workers = runner.spawn_workers(2, "serve")?;
     let options = ServeOptions {
         http: settings.http_addr.clone(),

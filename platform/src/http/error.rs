@@ -11,6 +11,15 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    /// A form without this visitor's CSRF token, or sent from another site.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Too many attempts; the message says when to try again.
+    #[error("too many requests: {0}")]
+    TooManyRequests(String, std::time::Duration),
+    /// A page for signed-in people; carries where to come back after sign-in.
+    #[error("sign-in required")]
+    SignInRequired(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
@@ -52,12 +61,19 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let AppError::SignInRequired(next) = self {
+            let location = format!("/sign-in?next={}", crate::http::render::encode_query_value(next));
+            return HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish();
+        }
         let detail = match self {
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
@@ -67,12 +83,18 @@ impl ResponseError for AppError {
                 tracing::warn!(reason = %m, "database unavailable");
                 String::new()
             }
-            AppError::BadRequest(m) => m.clone(),
+            AppError::BadRequest(m) | AppError::Forbidden(m) | AppError::TooManyRequests(m, _) => m.clone(),
+            AppError::SignInRequired(_) => String::new(),
             AppError::NotFound => String::new(),
         };
         let mut res = HttpResponse::build(self.status_code())
             .content_type("text/plain; charset=utf-8")
             .body(self.status_code().canonical_reason().unwrap_or("error"));
+        if let AppError::TooManyRequests(_, wait) = self {
+            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+                res.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
+            }
+        }
         res.extensions_mut().insert(ErrorPage { detail });
         res
     }

@@ -44,6 +44,7 @@ pub async fn resolve_tenant(
         return Ok(req.into_response(res));
     }
     req.extensions_mut().insert(found.tenant);
+    req.extensions_mut().insert(host);
     next.call(req).await.map(ServiceResponse::map_into_boxed_body)
 }
 

@@ -13,6 +13,7 @@ use crate::http::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     site::configure(cfg);
+    crate::identity::configure(cfg);
     home::configure(cfg);
     pages::configure(cfg);
     blog::configure(cfg);

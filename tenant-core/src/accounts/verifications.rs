@@ -49,6 +49,7 @@ pub struct Verification {
     pub granted_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub granted_by: String,
+    pub details: serde_json::Value,
 }
 
 /// Grants (or renews) a verification.
@@ -60,6 +61,19 @@ pub fn grant(
     granted_by: &str,
     expires_at: Option<DateTime<Utc>>,
 ) -> CoreResult<()> {
+    grant_with(conn, user_id, kind, source, granted_by, expires_at, &serde_json::json!({}))
+}
+
+/// Grants (or renews) a verification with what its source said.
+pub fn grant_with(
+    conn: &mut PgConnection,
+    user_id: i64,
+    kind: Kind,
+    source: &str,
+    granted_by: &str,
+    expires_at: Option<DateTime<Utc>>,
+    details: &serde_json::Value,
+) -> CoreResult<()> {
     diesel::insert_into(verifications::table)
         .values((
             verifications::user_id.eq(user_id),
@@ -67,6 +81,7 @@ pub fn grant(
             verifications::source.eq(source),
             verifications::granted_by.eq(granted_by),
             verifications::expires_at.eq(expires_at),
+            verifications::details.eq(details),
         ))
         .on_conflict((verifications::user_id, verifications::kind, verifications::source))
         .do_update()
@@ -74,6 +89,7 @@ pub fn grant(
             verifications::granted_at.eq(diesel::dsl::now),
             verifications::granted_by.eq(granted_by),
             verifications::expires_at.eq(expires_at),
+            verifications::details.eq(details),
         ))
         .execute(conn)?;
     Ok(())

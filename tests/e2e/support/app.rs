@@ -83,7 +83,7 @@ impl TestApp {
         state.directory.reload(&state.db).expect("directory");
         let watcher = DirectoryWatcher::spawn(state.db.clone(), Arc::clone(&state.directory), WatchOptions::default())
             .expect("watch");
-        let (prov, runner) = platform::commands::serve::provisioning_state(&settings, &state).expect("provisioning");
+        let (prov, runner) = platform::commands::serve::provisioning_state(&state).expect("provisioning");
         let workers = runner.spawn_workers(1, "test").expect("job workers");
         let options = ServeOptions {
             http: settings.http_addr.clone(),

@@ -1,0 +1,232 @@
+//! Identity on the tenant sites: local accounts, sessions, CSRF, rate limits, mail,
+//! and (in [`oidc`]) sign-in through each tenant's OpenID providers.
+//!
+//! Everything here is per tenant: a session cookie is host-only, a session row lives
+//! in the tenant's schema, and the same email on two tenants is two accounts.
+pub mod account;
+pub mod csrf;
+pub mod limits;
+pub mod mails;
+pub mod oidc;
+pub mod password;
+pub mod session;
+pub mod sign_in;
+pub mod sign_up;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tenant_core::catalog::keys::{tenant_key, TenantKey};
+use tenant_core::mail::{tenant_mail, Email, Mailer};
+use tenant_core::secrets::Keyring;
+use tenant_core::{CoreResult, Db, Tenant};
+use uuid::Uuid;
+
+pub use limits::RateLimiter;
+pub use session::{MaybeUser, SignedIn, Visitor};
+
+/// Identity services shared by every request.
+pub struct Identity {
+    pub keyring: Arc<Keyring>,
+    pub mailer: Mailer,
+    pub limiter: RateLimiter,
+    pub discovery: oidc::Discovery,
+    keys: Mutex<HashMap<Uuid, TenantKey>>,
+}
+
+impl Identity {
+    pub fn new(keyring: Arc<Keyring>, mailer: Mailer) -> Self {
+        Self { keyring, mailer, limiter: RateLimiter::default(), discovery: oidc::Discovery::default(), keys: Mutex::default() }
+    }
+
+    /// The tenant's hashing key (made on first use, then cached).
+    pub fn tenant_key(&self, db: &Db, tenant: &Tenant) -> CoreResult<TenantKey> {
+        if let Some(k) = self.keys.lock().get(&tenant.id) {
+            return Ok(k.clone());
+        }
+        let key = db.catalog(|conn| tenant_key(conn, &self.keyring, tenant.id))?;
+        self.keys.lock().insert(tenant.id, key.clone());
+        Ok(key)
+    }
+
+    /// Sends a message for a tenant, through its own mail server when it has one.
+    /// Blocking.
+    pub fn send_mail(&self, db: &Db, tenant: &Tenant, email: &Email) -> CoreResult<()> {
+        let own = db.catalog(|conn| tenant_mail(conn, &self.keyring, tenant.id))?;
+        self.mailer.send(tenant.slug.as_str(), &tenant.name, own.as_ref(), email)
+    }
+}
+
+/// A provider button on the sign-in and account pages.
+#[derive(serde::Serialize)]
+pub struct ProviderButton {
+    pub key: String,
+    pub kind: String,
+    pub label: String,
+}
+
+/// The tenant's enabled identity providers.
+pub async fn providers_for(
+    state: &actix_web::web::Data<crate::state::AppState>,
+    tenant: &Tenant,
+) -> Result<Vec<ProviderButton>, crate::http::error::AppError> {
+    let (s, id) = (state.clone(), tenant.id);
+    let list = actix_web::web::block(move || provisioning::identity_providers::enabled(&s.db, id)).await??;
+    Ok(list.into_iter().map(|p| ProviderButton { key: p.key, kind: p.kind, label: p.label }).collect())
+}
+
+/// Every identity route.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.service(sign_up::sign_up_form)
+        .service(sign_up::sign_up)
+        .service(sign_up::check_email)
+        .service(sign_in::sign_in_form)
+        .service(sign_in::sign_in)
+        .service(sign_in::sign_out)
+        .service(sign_in::confirm_form)
+        .service(sign_in::confirm)
+        .service(sign_in::resend_form)
+        .service(sign_in::resend)
+        .service(password::forgot_form)
+        .service(password::forgot)
+        .service(password::reset_form)
+        .service(password::reset)
+        .service(account::show)
+        .service(account::change_nickname)
+        .service(account::change_email)
+        .service(account::email_link_form)
+        .service(account::email_link)
+        .service(account::change_password)
+        .service(account::download)
+        .service(account::delete_form)
+        .service(account::delete)
+        .service(account::deleted)
+        .service(account::verify_resident)
+        .service(account::unlink)
+        .service(oidc::welcome_form)
+        .service(oidc::welcome)
+        .service(oidc::login)
+        .service(oidc::callback)
+        .service(oidc::signed_out);
+}
+
+/// Shared by the identity pages: drawing a page with the visitor and form token.
+pub mod page {
+    use actix_web::http::StatusCode;
+    use actix_web::{HttpRequest, HttpResponse};
+    use tenant_core::names::Locale;
+    use tenant_core::Tenant;
+
+    use super::csrf;
+    use super::session::Visitor;
+    use crate::http::error::AppError;
+    use crate::http::render::{html, tenant_context};
+    use crate::state::AppState;
+
+    /// A page's context: the tenant's, plus the visitor and the form token.
+    pub struct Page {
+        pub ctx: tera::Context,
+        csrf: csrf::Csrf,
+    }
+
+    impl Page {
+        pub fn new(state: &AppState, req: &HttpRequest, tenant: &Tenant, locale: Locale, visitor: &Visitor) -> Page {
+            let mut ctx = tenant_context(state, tenant, locale, req.path());
+            let csrf = csrf::token(req, visitor);
+            ctx.insert("csrf", &csrf.token);
+            ctx.insert("user", &visitor.user);
+            if let Some(notice) = req.query_string().split('&').find_map(|p| p.strip_prefix("notice=")) {
+                if NOTICES.contains(&notice) {
+                    ctx.insert("notice", &state.themes.get(tenant.theme.as_str()).message(locale, &format!("notice_{notice}")));
+                }
+            }
+            Page { ctx, csrf }
+        }
+
+        /// Renders `template` with `status`, setting the form-token cookie when new.
+        pub fn render(
+            self,
+            state: &AppState,
+            tenant: &Tenant,
+            template: &str,
+            status: StatusCode,
+        ) -> Result<HttpResponse, AppError> {
+            let body = state.themes.get(tenant.theme.as_str()).render(template, &self.ctx)?;
+            let mut res = html(status, body);
+            if let Some(c) = self.csrf.set_cookie {
+                res.add_cookie(&c).map_err(|e| AppError::Internal(anyhow::anyhow!("setting a cookie: {e}")))?;
+            }
+            res.headers_mut().insert(
+                actix_web::http::header::CACHE_CONTROL,
+                actix_web::http::header::HeaderValue::from_static("no-store"),
+            );
+            Ok(res)
+        }
+    }
+
+    /// Notices a page may show from `?notice=`, each a message `notice_<name>`.
+    pub const NOTICES: &[&str] = &[
+        "signed_out",
+        "password_changed",
+        "email_confirmed",
+        "email_change_sent",
+        "nickname_changed",
+        "verified",
+        "not_on_list",
+        "identity_linked",
+        "identity_unlinked",
+    ];
+
+    /// A short page with a title and a text (after a form, or for a dead link).
+    pub fn message(
+        state: &AppState,
+        req: &HttpRequest,
+        tenant: &Tenant,
+        locale: Locale,
+        visitor: &Visitor,
+        key: &str,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        let theme = state.themes.get(tenant.theme.as_str());
+        let mut page = Page::new(state, req, tenant, locale, visitor);
+        page.ctx.insert("title", &theme.message(locale, &format!("{key}_title")));
+        page.ctx.insert("text", &theme.message(locale, &format!("{key}_text")));
+        page.render(state, tenant, "account/message.html", status)
+    }
+
+    /// A 303 to a local path.
+    pub fn see_other(to: &str) -> HttpResponse {
+        HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, to.to_owned())).finish()
+    }
+
+    /// `next` when it is a path on this site, else `/`.
+    pub fn local_next(next: Option<&str>) -> String {
+        next.filter(|p| {
+            p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control) && p.len() <= 2000
+        })
+        .unwrap_or("/")
+        .to_owned()
+    }
+
+    /// The client's address, for rate limits (the proxy's view when it is trusted).
+    pub fn client_ip(req: &HttpRequest, state: &AppState) -> String {
+        let peer = req.peer_addr().map(|a| a.ip());
+        if let Some(p) = peer.filter(|p| state.trusted_proxies.contains(p)) {
+            if let Some(fwd) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+                if let Some(last) = fwd.rsplit(',').next().map(str::trim).filter(|s| !s.is_empty()) {
+                    return last.to_owned();
+                }
+            }
+            return p.to_string();
+        }
+        peer.map(|p| p.to_string()).unwrap_or_default()
+    }
+
+    /// The error for a spent rate limit, in the visitor's language.
+    pub fn too_many(state: &AppState, tenant: &Tenant, locale: Locale, wait: std::time::Duration) -> AppError {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let text = state.themes.get(tenant.theme.as_str()).message(locale, "too_many_attempts").replace("{minutes}", &minutes.to_string());
+        AppError::TooManyRequests(text, wait)
+    }
+}

@@ -1,0 +1,111 @@
+//! Forgotten password: a link by email (the same answer whether or not the address
+//! has an account), then a new password, which ends every other session.
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use provisioning::auth::{hash_password, token_hash, Password};
+use serde::Deserialize;
+use tenant_core::accounts::tokens::{self, Purpose};
+use tenant_core::accounts::{sessions, users};
+use tenant_core::CoreError;
+
+use super::limits;
+use super::page::{client_ip, message, see_other, too_many, Page};
+use super::session::{self, MaybeUser};
+use super::sign_in::{link_form, send_link, EmailForm};
+use crate::http::error::AppError;
+use crate::http::extract::{CurrentTenant, RequestLocale};
+use crate::state::AppState;
+
+#[get("/password/forgot")]
+pub async fn forgot_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+) -> Result<HttpResponse, AppError> {
+    let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
+    page.ctx.insert("purpose", "reset");
+    page.render(&state, &tenant, "account/ask_email.html", StatusCode::OK)
+}
+
+#[post("/password/forgot")]
+pub async fn forgot(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    form: web::Form<EmailForm>,
+) -> Result<HttpResponse, AppError> {
+    super::csrf::verify(&req, &visitor, &form.csrf)?;
+    let limiter = &state.identity.limiter;
+    limiter
+        .hit(&format!("reset:{}:{}", tenant.slug, client_ip(&req, &state)), limits::RESET_PER_IP)
+        .and_then(|()| limiter.hit(&format!("reset:{}:{}", tenant.slug, form.email.trim().to_lowercase()), limits::RESET_PER_ACCOUNT))
+        .map_err(|wait| too_many(&state, &tenant, locale, wait))?;
+    let (s, t, origin, email) = (state.clone(), tenant.0.clone(), visitor.origin.clone(), form.email.clone());
+    web::block(move || send_link(&s, &t, locale, &origin, &email, Purpose::Reset)).await??;
+    message(&state, &req, &tenant, locale, &visitor, "reset_sent", StatusCode::OK)
+}
+
+#[get("/password/reset/{token}")]
+pub async fn reset_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    link_form(&req, &state, &tenant, locale, &visitor, &token, Purpose::Reset, "account/reset.html").await
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[post("/password/reset/{token}")]
+pub async fn reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    token: web::Path<String>,
+    form: web::Form<ResetForm>,
+) -> Result<HttpResponse, AppError> {
+    super::csrf::verify(&req, &visitor, &form.csrf)?;
+    let Ok(password) = Password::parse(form.password.clone()) else {
+        let theme = state.themes.get(tenant.theme.as_str());
+        let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
+        page.ctx.insert("token", token.as_str());
+        page.ctx.insert("error", &theme.message(locale, "field_password_invalid"));
+        return page.render(&state, &tenant, "account/reset.html", StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let (s, t, v, hash) = (state.clone(), tenant.0.clone(), visitor.clone(), token_hash(&token));
+    let cookie = web::block(move || -> Result<Option<actix_web::cookie::Cookie<'static>>, AppError> {
+        let phc = hash_password(&password).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let done = s.db.tenant(&t, |conn| {
+            let Some(link) = tokens::consume(conn, &hash, Purpose::Reset)? else { return Ok::<_, CoreError>(None) };
+            users::set_password_hash(conn, link.user_id, &phc)?;
+            // Following the link proves the address.
+            users::confirm_email(conn, link.user_id, &link.email)?;
+            sessions::delete_others(conn, link.user_id, None)?;
+            Ok(Some(link.user_id))
+        })?;
+        let Some(user_id) = done else { return Ok(None) };
+        Ok(Some(session::open(&s, &t, user_id, "password", None, v.https)?))
+    })
+    .await??;
+    let Some(cookie) = cookie else {
+        return message(&state, &req, &tenant, locale, &visitor, "link_dead", StatusCode::GONE);
+    };
+    let mut res = see_other("/account?notice=password_changed");
+    res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(res)
+}
