@@ -209,3 +209,51 @@ fn to_json(m: &Messages) -> HashMap<Locale, Arc<serde_json::Value>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod render_tests {
+    use super::*;
+
+    /// Every account page renders, for an anonymous and a signed-in visitor.
+    #[test]
+    fn account_templates_render() {
+        let themes = Themes::load(&crate::settings::default_themes_dir()).expect("themes");
+        let theme = themes.default_theme();
+        for locale in [Locale::Fr, Locale::En] {
+            for signed_in in [false, true] {
+                let mut ctx = tera::Context::new();
+                ctx.insert("tenant", &serde_json::json!({"name": "T", "slug": "t", "description": "", "description_lang": "fr", "logo_url": null, "theme": "default"}));
+                ctx.insert("locale", locale.as_str());
+                ctx.insert("t", &*theme.messages(locale));
+                ctx.insert("path", "/");
+                ctx.insert("branding_css", "/branding.css");
+                ctx.insert("nav", &Vec::<String>::new());
+                ctx.insert("locales", &Vec::<String>::new());
+                ctx.insert("csrf", "x");
+                ctx.insert("providers", &serde_json::json!([{"key": "fc", "kind": "franceconnect", "label": "FranceConnect"}]));
+                ctx.insert("identities", &serde_json::json!([]));
+                ctx.insert("verifications", &serde_json::json!([]));
+                ctx.insert("title", "t");
+                ctx.insert("text", "t");
+                ctx.insert("token", "tok");
+                ctx.insert("link_email", "a@b.fr");
+                ctx.insert("purpose", "reset");
+                ctx.insert("next", "/");
+                ctx.insert("email", "");
+                ctx.insert("nickname", "");
+                ctx.insert("provider_email", &None::<String>);
+                if signed_in {
+                    ctx.insert("user", &serde_json::json!({"id": 1, "nickname": "N", "email": "a@b.fr", "email_confirmed": true, "is_admin": false, "has_password": true, "method": "password"}));
+                }
+                for name in ["sign_in", "sign_up", "message", "ask_email", "confirm", "reset", "welcome", "delete", "account"] {
+                    if name == "account" && !signed_in || name == "delete" && !signed_in {
+                        continue;
+                    }
+                    let r = theme.render(&format!("account/{name}.html"), &ctx);
+                    assert!(r.is_ok(), "{name} ({}, signed in: {signed_in}): {:?}", locale.as_str(), r.err().map(|e| format!("{e:?}")));
+                }
+            }
+        }
+    }
+}

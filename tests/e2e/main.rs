@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a failed expectation is the test failing
 mod support;
 
+mod accounts;
 mod cli;
 mod console;
 mod database_down;

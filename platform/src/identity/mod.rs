@@ -136,6 +136,7 @@ pub mod page {
             let csrf = csrf::token(req, visitor);
             ctx.insert("csrf", &csrf.token);
             ctx.insert("user", &visitor.user);
+            ctx.insert("providers", &Vec::<super::ProviderButton>::new());
             if let Some(notice) = req.query_string().split('&').find_map(|p| p.strip_prefix("notice=")) {
                 if NOTICES.contains(&notice) {
                     ctx.insert("notice", &state.themes.get(tenant.theme.as_str()).message(locale, &format!("notice_{notice}")));
@@ -162,6 +163,26 @@ pub mod page {
                 actix_web::http::header::HeaderValue::from_static("no-store"),
             );
             Ok(res)
+        }
+    }
+
+    /// A signed-in visitor, as a page's header shows them (pages for signed-in
+    /// visitors are drawn fresh, never from the page cache).
+    #[derive(Clone)]
+    pub struct Who {
+        user: super::session::CurrentUser,
+        csrf: String,
+    }
+
+    impl Who {
+        pub fn of(req: &HttpRequest, visitor: &Visitor) -> Option<Who> {
+            let user = visitor.user.clone()?;
+            Some(Who { user, csrf: csrf::token(req, visitor).token })
+        }
+
+        pub fn apply(&self, ctx: &mut tera::Context) {
+            ctx.insert("user", &self.user);
+            ctx.insert("csrf", &self.csrf);
         }
     }
 

@@ -33,7 +33,6 @@ use tenant_core::{CoreError, Tenant};
 use super::limits;
 use super::page::{client_ip, local_next, see_other, too_many, Page};
 use super::session::{self, MaybeUser, Visitor};
-use super::sign_in::CsrfOnly;
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::state::AppState;
@@ -242,7 +241,9 @@ fn callback_url(visitor: &Visitor, key: &str) -> String {
 }
 
 #[derive(Deserialize)]
-pub struct LoginQuery {
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
     next: Option<String>,
 }
 
@@ -256,8 +257,7 @@ pub async fn login(
     RequestLocale(locale): RequestLocale,
     MaybeUser(visitor): MaybeUser,
     key: web::Path<String>,
-    query: web::Query<LoginQuery>,
-    form: web::Form<CsrfOnly>,
+    form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     super::csrf::verify(&req, &visitor, &form.csrf)?;
     state
@@ -294,7 +294,7 @@ pub async fn login(
         state: csrf_state.secret().clone(),
         nonce: nonce.secret().clone(),
         pkce: verifier.secret().clone(),
-        next: local_next(query.next.as_deref()),
+        next: local_next(form.next.as_deref()),
         link_user: visitor.user.as_ref().map(|u| u.id),
         expires: chrono::Utc::now().timestamp() + FLOW_MINUTES * 60,
     };

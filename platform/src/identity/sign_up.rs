@@ -46,7 +46,9 @@ pub async fn sign_up_form(
     if visitor.user.is_some() {
         return Ok(see_other("/account"));
     }
-    let page = Page::new(&state, &req, &tenant, locale, &visitor);
+    let providers = super::providers_for(&state, &tenant).await?;
+    let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
+    page.ctx.insert("providers", &providers);
     page.render(&state, &tenant, "account/sign_up.html", StatusCode::OK)
 }
 

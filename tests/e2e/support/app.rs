@@ -67,6 +67,8 @@ pub fn settings_for(url: &str, config: &TestConfig, data_dir: PathBuf) -> Settin
         },
         workers: config.workers,
         page_cache_ttl: Duration::from_millis(config.page_cache_ms),
+        smtp_url: None,
+        mail_from: "Civitas <no-reply@civitas.localhost>".into(),
     }
 }
 
@@ -76,6 +78,9 @@ impl TestApp {
     }
 
     pub fn start_url(url: &str, config: TestConfig) -> Self {
+        if std::env::var_os("CIVITAS_TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt().with_env_filter("warn,platform=debug").with_test_writer().try_init();
+        }
         let data_dir = temp_dir("app");
         let settings = settings_for(url, &config, data_dir.clone());
         let db = tenant_core::Db::new(DatabaseUrl::new(url), &settings.pool);

@@ -43,6 +43,10 @@ pub fn get_with(addr: SocketAddr, host: &str, path: &str, headers: &[(&str, &str
     raw(addr, &head)
 }
 
+pub fn parse_bytes(bytes: &[u8]) -> Resp {
+    parse(bytes)
+}
+
 fn parse(bytes: &[u8]) -> Resp {
     let split = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(bytes.len());
     let head = String::from_utf8_lossy(&bytes[..split]).into_owned();

@@ -1,6 +1,7 @@
 //! Test support: a real PostgreSQL, the real server, a raw HTTP client.
 #![allow(dead_code)]
 pub mod app;
+pub mod browser;
 pub mod cluster;
 pub mod http;
 pub mod sql;

@@ -9,6 +9,8 @@ use tenant_core::names::{Locale, ModuleName};
 use tenant_core::Tenant;
 
 use crate::http::error::AppError;
+use crate::identity::page::Who;
+use crate::identity::MaybeUser;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::http::render::{html, tenant_context};
 use crate::modules::require;
@@ -20,18 +22,31 @@ pub async fn list_posts(
     state: web::Data<AppState>,
     tenant: CurrentTenant,
     RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require(&tenant, ModuleName::Blog)?;
     let key = CacheKey::new(&tenant, locale, "/blog");
     let (s, t) = (state.clone(), tenant.0.clone());
-    let body = state.cache.get_or_render(key, move || render(s, t, locale)).await?;
+    if let Some(who) = Who::of(&req, &visitor) {
+        return Ok(html(StatusCode::OK, render(s, t, locale, Some(who)).await?));
+    }
+    let body = state.cache.get_or_render(key, move || render(s, t, locale, None)).await?;
     Ok(html(StatusCode::OK, body))
 }
 
-async fn render(state: web::Data<AppState>, tenant: Arc<Tenant>, locale: Locale) -> Result<Bytes, AppError> {
+async fn render(
+    state: web::Data<AppState>,
+    tenant: Arc<Tenant>,
+    locale: Locale,
+    who: Option<Who>,
+) -> Result<Bytes, AppError> {
     let (db, t) = (state.db.clone(), tenant.clone());
     let posts = web::block(move || db.tenant(&t, |conn| blog::latest(conn, locale, 50))).await??;
     let mut ctx = tenant_context(&state, &tenant, locale, "/blog");
+    if let Some(w) = &who {
+        w.apply(&mut ctx);
+    }
     ctx.insert("posts", &posts);
     Ok(state.themes.get(tenant.theme.as_str()).render("blog/index.html", &ctx)?.into())
 }

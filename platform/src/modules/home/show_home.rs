@@ -9,6 +9,8 @@ use tenant_core::names::{Locale, ModuleName};
 use tenant_core::Tenant;
 
 use crate::http::error::AppError;
+use crate::identity::page::Who;
+use crate::identity::MaybeUser;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::http::render::{html, tenant_context};
 use crate::page_cache::CacheKey;
@@ -19,14 +21,24 @@ pub async fn show_home(
     state: web::Data<AppState>,
     tenant: CurrentTenant,
     RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let key = CacheKey::new(&tenant, locale, "/");
     let (s, t) = (state.clone(), tenant.0.clone());
-    let body = state.cache.get_or_render(key, move || render(s, t, locale)).await?;
+    if let Some(who) = Who::of(&req, &visitor) {
+        return Ok(html(StatusCode::OK, render(s, t, locale, Some(who)).await?));
+    }
+    let body = state.cache.get_or_render(key, move || render(s, t, locale, None)).await?;
     Ok(html(StatusCode::OK, body))
 }
 
-async fn render(state: web::Data<AppState>, tenant: Arc<Tenant>, locale: Locale) -> Result<Bytes, AppError> {
+async fn render(
+    state: web::Data<AppState>,
+    tenant: Arc<Tenant>,
+    locale: Locale,
+    who: Option<Who>,
+) -> Result<Bytes, AppError> {
     let with_blog = tenant.has_module(ModuleName::Blog);
     let (db, t) = (state.db.clone(), tenant.clone());
     let (page_list, posts) = web::block(move || {
@@ -38,6 +50,9 @@ async fn render(state: web::Data<AppState>, tenant: Arc<Tenant>, locale: Locale)
     })
     .await??;
     let mut ctx = tenant_context(&state, &tenant, locale, "/");
+    if let Some(w) = &who {
+        w.apply(&mut ctx);
+    }
     ctx.insert("pages", &page_list);
     ctx.insert("posts", &posts);
     ctx.insert("show_blog", &with_blog);

@@ -4,6 +4,8 @@ use actix_web::{get, web, HttpResponse};
 use tenant_core::content::pages;
 
 use crate::http::error::AppError;
+use crate::identity::page::Who;
+use crate::identity::MaybeUser;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::http::render::{html, tenant_context};
 use crate::state::AppState;
@@ -13,6 +15,8 @@ pub async fn show_page(
     state: web::Data<AppState>,
     tenant: CurrentTenant,
     RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    req: actix_web::HttpRequest,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
@@ -27,6 +31,9 @@ pub async fn show_page(
         .ok_or(AppError::NotFound)?;
     let path = format!("/pages/{slug}");
     let mut ctx = tenant_context(&state, &tenant, locale, &path);
+    if let Some(w) = Who::of(&req, &visitor) {
+        w.apply(&mut ctx);
+    }
     ctx.insert("page", &page);
     let body = state.themes.get(tenant.theme.as_str()).render("pages/show.html", &ctx)?;
     Ok(html(StatusCode::OK, body))
