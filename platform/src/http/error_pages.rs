@@ -30,7 +30,11 @@ pub async fn error_pages(
         return Ok(ServiceResponse::new(req, res.map_into_boxed_body()));
     };
     let tenant = req.extensions().get::<Arc<Tenant>>().cloned();
-    let page = render_error(state, &req, tenant.as_deref(), status, &marker.detail);
+    let mut page = render_error(state, &req, tenant.as_deref(), status, &marker.detail);
+    // A rate limit's own wait wins over the page's default.
+    if let Some(wait) = res.headers().get(header::RETRY_AFTER) {
+        page.headers_mut().insert(header::RETRY_AFTER, wait.clone());
+    }
     Ok(ServiceResponse::new(req, page))
 }
 
