@@ -78,9 +78,11 @@ pub fn start(
     let tenant = HttpServer::new(move || {
         App::new()
             .app_data(tenant_data.clone())
-            .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|e, _| {
-                AppError::BadRequest(format!("the form could not be read: {e}")).into()
-            }))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(|e, _| AppError::BadRequest(format!("the form could not be read: {e}")).into()),
+            )
             .configure(modules::configure)
             .default_service(web::to(not_found))
             .wrap(from_fn(error_pages))

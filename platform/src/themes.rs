@@ -231,7 +231,10 @@ mod render_tests {
                 ctx.insert("nav", &Vec::<String>::new());
                 ctx.insert("locales", &Vec::<String>::new());
                 ctx.insert("csrf", "x");
-                ctx.insert("providers", &serde_json::json!([{"key": "fc", "kind": "franceconnect", "label": "FranceConnect"}]));
+                ctx.insert(
+                    "providers",
+                    &serde_json::json!([{"key": "fc", "kind": "franceconnect", "label": "FranceConnect"}]),
+                );
                 ctx.insert("identities", &serde_json::json!([]));
                 ctx.insert("verifications", &serde_json::json!([]));
                 ctx.insert("title", "t");
@@ -246,12 +249,19 @@ mod render_tests {
                 if signed_in {
                     ctx.insert("user", &serde_json::json!({"id": 1, "nickname": "N", "email": "a@b.fr", "email_confirmed": true, "is_admin": false, "has_password": true, "method": "password"}));
                 }
-                for name in ["sign_in", "sign_up", "message", "ask_email", "confirm", "reset", "welcome", "delete", "account"] {
+                for name in
+                    ["sign_in", "sign_up", "message", "ask_email", "confirm", "reset", "welcome", "delete", "account"]
+                {
                     if name == "account" && !signed_in || name == "delete" && !signed_in {
                         continue;
                     }
                     let r = theme.render(&format!("account/{name}.html"), &ctx);
-                    assert!(r.is_ok(), "{name} ({}, signed in: {signed_in}): {:?}", locale.as_str(), r.err().map(|e| format!("{e:?}")));
+                    assert!(
+                        r.is_ok(),
+                        "{name} ({}, signed in: {signed_in}): {:?}",
+                        locale.as_str(),
+                        r.err().map(|e| format!("{e:?}"))
+                    );
                 }
             }
         }

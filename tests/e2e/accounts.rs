@@ -26,7 +26,8 @@ fn confirmed_account(app: &TestApp, host: &str, slug: &str, nickname: &str, emai
     let mut b = Browser::new(app.http, host);
     let r = sign_up(&mut b, nickname, email);
     assert_eq!(r.status, 303, "{}", r.body);
-    let mail = mails(&app.data_dir, slug).into_iter().rev().find(|m| m.contains(&format!("To: {email}"))).expect("mail");
+    let mail =
+        mails(&app.data_dir, slug).into_iter().rev().find(|m| m.contains(&format!("To: {email}"))).expect("mail");
     let url = link(&mail, "/account/confirm/").expect("confirmation link");
     let csrf = b.csrf(&path_of(&url));
     let r = b.post(&path_of(&url), &[("csrf", &csrf)]);
@@ -103,7 +104,10 @@ fn sign_up_confirm_sign_in_and_out() {
     old.cookies.insert("civitas_session".into(), first);
     assert_eq!(old.get("/account").status, 303);
     // Only hashes are stored.
-    assert_eq!(count(&mut conn, &format!("SELECT count(*) AS n FROM t_acca.user_sessions WHERE token_hash = '{second}'")), 0);
+    assert_eq!(
+        count(&mut conn, &format!("SELECT count(*) AS n FROM t_acca.user_sessions WHERE token_hash = '{second}'")),
+        0
+    );
     let phc = count(&mut conn, "SELECT count(*) AS n FROM t_acca.users WHERE password_hash LIKE '$argon2id$%'");
     assert_eq!(phc, 1);
 
@@ -277,11 +281,16 @@ fn account_changes_data_download_and_deletion() {
     assert!(!bad.body.contains("<script>"));
 
     // Email change: needs the current password; the new address must be confirmed.
-    let wrong = b.post("/account/email", &[("csrf", &csrf), ("email", "leon@new.fr"), ("current_password", "nope nope nope")]);
+    let wrong =
+        b.post("/account/email", &[("csrf", &csrf), ("email", "leon@new.fr"), ("current_password", "nope nope nope")]);
     assert_eq!(wrong.status, 422);
     let ok = b.post("/account/email", &[("csrf", &csrf), ("email", "leon@new.fr"), ("current_password", PASSWORD)]);
     assert_eq!(ok.status, 303);
-    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_accf.users WHERE email = 'leon@example.fr'"), 1, "old kept until confirmed");
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM t_accf.users WHERE email = 'leon@example.fr'"),
+        1,
+        "old kept until confirmed"
+    );
     let sent = mails(&app.data_dir, "accf");
     assert!(sent.iter().any(|m| m.contains("To: leon@example.fr") && m.contains("leon@new.fr")), "old address told");
     let change = sent.iter().find(|m| m.contains("To: leon@new.fr")).expect("link to new address");
@@ -294,7 +303,10 @@ fn account_changes_data_download_and_deletion() {
     let mut other = Browser::new(app.http, "accf.test");
     assert_eq!(sign_in(&mut other, "leon@new.fr", PASSWORD).status, 303);
     let csrf = b.csrf("/account");
-    let r = b.post("/account/password", &[("csrf", &csrf), ("current_password", PASSWORD), ("new_password", "encore une autre phrase")]);
+    let r = b.post(
+        "/account/password",
+        &[("csrf", &csrf), ("current_password", PASSWORD), ("new_password", "encore une autre phrase")],
+    );
     assert_eq!(r.status, 303);
     assert_eq!(b.get("/account").status, 200);
     assert_eq!(other.get("/account").status, 303);

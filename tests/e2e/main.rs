@@ -12,6 +12,7 @@ mod isolation;
 mod jobs;
 mod metrics;
 mod migrations;
+mod oidc;
 mod provisioning_api;
 mod provisioning_atomicity;
 mod routing;

@@ -46,7 +46,9 @@ async fn render(
 ) -> Result<HttpResponse, AppError> {
     let (s, t) = (state.clone(), tenant.0.clone());
     let (linked, verified) = web::block(move || {
-        s.db.tenant(&t, |conn| Ok::<_, CoreError>((identities::list_for(conn, user_id)?, verifications::list_for(conn, user_id)?)))
+        s.db.tenant(&t, |conn| {
+            Ok::<_, CoreError>((identities::list_for(conn, user_id)?, verifications::list_for(conn, user_id)?))
+        })
     })
     .await??;
     let providers = super::providers_for(state, tenant).await?;
@@ -79,13 +81,15 @@ pub async fn change_nickname(
     let theme = state.themes.get(tenant.theme.as_str());
     if users::check_nickname(&form.nickname).is_err() {
         let errors = HashMap::from([("nickname", theme.message(locale, "field_nickname_invalid"))]);
-        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     }
     let (s, t, nickname) = (state.clone(), tenant.0.clone(), form.nickname.clone());
     let result = web::block(move || s.db.tenant(&t, |conn| users::set_nickname(conn, user.id, &nickname))).await??;
     if result.is_err() {
         let errors = HashMap::from([("nickname", theme.message(locale, "field_nickname_taken"))]);
-        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     }
     Ok(see_other("/account?notice=nickname_changed"))
 }
@@ -120,9 +124,11 @@ pub async fn change_email(
     let theme = state.themes.get(tenant.theme.as_str());
     let Ok(email) = users::check_email(&form.email) else {
         let errors = HashMap::from([("email", theme.message(locale, "field_email_invalid"))]);
-        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     };
-    let (s, t, origin, current) = (state.clone(), tenant.0.clone(), visitor.origin.clone(), form.current_password.clone());
+    let (s, t, origin, current) =
+        (state.clone(), tenant.0.clone(), visitor.origin.clone(), form.current_password.clone());
     let ok = web::block(move || -> Result<bool, AppError> {
         let stored = s.db.tenant(&t, |conn| users::find(conn, user.id))?.and_then(|u| u.password_hash);
         if let Some(phc) = stored {
@@ -133,7 +139,14 @@ pub async fn change_email(
         }
         let token = NewToken::generate("cve").map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
         s.db.tenant(&t, |conn| {
-            tokens::issue(conn, token.hash(), user.id, Purpose::ChangeEmail, &email, chrono::Duration::hours(CONFIRM_HOURS))
+            tokens::issue(
+                conn,
+                token.hash(),
+                user.id,
+                Purpose::ChangeEmail,
+                &email,
+                chrono::Duration::hours(CONFIRM_HOURS),
+            )
         })?;
         let link = format!("{origin}/account/email/{}", token.secret());
         let mut mails = vec![compose(&s, &t, locale, &email, &Mail::ChangeEmail { link: &link })];
@@ -148,7 +161,8 @@ pub async fn change_email(
     .await??;
     if !ok {
         let errors = HashMap::from([("current_password", theme.message(locale, "field_current_password_wrong"))]);
-        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     }
     Ok(see_other("/account?notice=email_change_sent"))
 }
@@ -179,7 +193,9 @@ pub async fn email_link(
     let (s, t, hash) = (state.clone(), tenant.0.clone(), token_hash(&token));
     let outcome = web::block(move || {
         s.db.tenant(&t, |conn| {
-            let Some(link) = tokens::consume(conn, &hash, Purpose::ChangeEmail)? else { return Ok::<_, CoreError>(Some(false)) };
+            let Some(link) = tokens::consume(conn, &hash, Purpose::ChangeEmail)? else {
+                return Ok::<_, CoreError>(Some(false));
+            };
             if users::find_by_email(conn, &link.email)?.is_some_and(|u| u.id != link.user_id) {
                 return Ok(None);
             }
@@ -225,7 +241,8 @@ pub async fn change_password(
     let theme = state.themes.get(tenant.theme.as_str());
     let Ok(new) = Password::parse(form.new_password.clone()) else {
         let errors = HashMap::from([("new_password", theme.message(locale, "field_password_invalid"))]);
-        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     };
     let (s, t, current) = (state.clone(), tenant.0.clone(), form.current_password.clone());
     let keep = visitor.session_secret.as_deref().map(token_hash);
@@ -254,7 +271,8 @@ pub async fn change_password(
     .await??;
     if !ok {
         let errors = HashMap::from([("current_password", theme.message(locale, "field_current_password_wrong"))]);
-        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(&req, &state, &tenant, locale, &visitor, user.id, errors, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     }
     Ok(see_other("/account?notice=password_changed"))
 }
@@ -334,7 +352,8 @@ pub async fn delete(
         return page.render(&state, &tenant, "account/delete.html", StatusCode::UNPROCESSABLE_ENTITY);
     }
     let mut res = see_other("/account/deleted");
-    res.add_removal_cookie(&session::removal_cookie(visitor.https)).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    res.add_removal_cookie(&session::removal_cookie(visitor.https))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     Ok(res)
 }
 

@@ -34,7 +34,8 @@ pub fn token(req: &HttpRequest, visitor: &Visitor) -> Csrf {
     if let Some(secret) = &visitor.session_secret {
         return Csrf { token: token_hash(&format!("csrf:{secret}")), set_cookie: None };
     }
-    if let Some(c) = req.cookie(cookie_name(visitor.https)).filter(|c| c.value().len() >= 20 && c.value().len() <= 100) {
+    if let Some(c) = req.cookie(cookie_name(visitor.https)).filter(|c| c.value().len() >= 20 && c.value().len() <= 100)
+    {
         return Csrf { token: token_hash(&format!("csrf-anon:{}", c.value())), set_cookie: None };
     }
     let value = NewToken::generate("cvf").map(|t| t.secret().to_owned()).unwrap_or_default();

@@ -37,7 +37,13 @@ pub struct Identity {
 
 impl Identity {
     pub fn new(keyring: Arc<Keyring>, mailer: Mailer) -> Self {
-        Self { keyring, mailer, limiter: RateLimiter::default(), discovery: oidc::Discovery::default(), keys: Mutex::default() }
+        Self {
+            keyring,
+            mailer,
+            limiter: RateLimiter::default(),
+            discovery: oidc::Discovery::default(),
+            keys: Mutex::default(),
+        }
     }
 
     /// The tenant's hashing key (made on first use, then cached).
@@ -139,7 +145,10 @@ pub mod page {
             ctx.insert("providers", &Vec::<super::ProviderButton>::new());
             if let Some(notice) = req.query_string().split('&').find_map(|p| p.strip_prefix("notice=")) {
                 if NOTICES.contains(&notice) {
-                    ctx.insert("notice", &state.themes.get(tenant.theme.as_str()).message(locale, &format!("notice_{notice}")));
+                    ctx.insert(
+                        "notice",
+                        &state.themes.get(tenant.theme.as_str()).message(locale, &format!("notice_{notice}")),
+                    );
                 }
             }
             Page { ctx, csrf }
@@ -224,7 +233,11 @@ pub mod page {
     /// `next` when it is a path on this site, else `/`.
     pub fn local_next(next: Option<&str>) -> String {
         next.filter(|p| {
-            p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control) && p.len() <= 2000
+            p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(char::is_control)
+                && p.len() <= 2000
         })
         .unwrap_or("/")
         .to_owned()
@@ -247,7 +260,11 @@ pub mod page {
     /// The error for a spent rate limit, in the visitor's language.
     pub fn too_many(state: &AppState, tenant: &Tenant, locale: Locale, wait: std::time::Duration) -> AppError {
         let minutes = wait.as_secs().div_ceil(60).max(1);
-        let text = state.themes.get(tenant.theme.as_str()).message(locale, "too_many_attempts").replace("{minutes}", &minutes.to_string());
+        let text = state
+            .themes
+            .get(tenant.theme.as_str())
+            .message(locale, "too_many_attempts")
+            .replace("{minutes}", &minutes.to_string());
         AppError::TooManyRequests(text, wait)
     }
 }

@@ -183,7 +183,14 @@ fn flow_context(tenant: &Tenant, provider: &str) -> String {
     format!("oidc_flow:{}:{provider}", tenant.id)
 }
 
-fn seal_cookie<T: Serialize>(state: &AppState, name: &'static str, path: &str, context: &str, value: &T, https: bool) -> Result<Cookie<'static>, AppError> {
+fn seal_cookie<T: Serialize>(
+    state: &AppState,
+    name: &'static str,
+    path: &str,
+    context: &str,
+    value: &T,
+    https: bool,
+) -> Result<Cookie<'static>, AppError> {
     let json = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.into()))?;
     let sealed = state.identity.keyring.seal(&json, context).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     Ok(Cookie::build(name, sealed)
@@ -195,7 +202,12 @@ fn seal_cookie<T: Serialize>(state: &AppState, name: &'static str, path: &str, c
         .finish())
 }
 
-fn open_cookie<T: for<'de> Deserialize<'de>>(state: &AppState, req: &HttpRequest, name: &str, context: &str) -> Option<T> {
+fn open_cookie<T: for<'de> Deserialize<'de>>(
+    state: &AppState,
+    req: &HttpRequest,
+    name: &str,
+    context: &str,
+) -> Option<T> {
     let c = req.cookie(name)?;
     let bytes = state.identity.keyring.open(c.value(), context).ok()?;
     serde_json::from_slice(&bytes).ok()
@@ -276,7 +288,12 @@ pub async fn login(
     };
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut auth = c
-        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            // FranceConnect wants at least 32 characters of each.
+            || CsrfToken::new_random_len(32),
+            || Nonce::new_random_len(32),
+        )
         .set_pkce_challenge(challenge);
     for scope in p.scopes.iter().filter(|s| s.as_str() != "openid") {
         auth = auth.add_scope(Scope::new(scope.clone()));
@@ -362,7 +379,8 @@ async fn finish(
         let description = query.error_description.as_deref().unwrap_or("");
         return Err(Failure::Provider(format!("{error}: {description}").chars().take(300).collect()));
     }
-    let code = query.code.clone().filter(|c| !c.is_empty() && c.len() < 2000).ok_or(Failure::Provider("no code".into()))?;
+    let code =
+        query.code.clone().filter(|c| !c.is_empty() && c.len() < 2000).ok_or(Failure::Provider("no code".into()))?;
     let metadata = state.identity.discovery.metadata(&p.issuer, false).await?;
     let c = client(p, &metadata, &callback_url(visitor, &p.key))?;
     let http = &state.identity.discovery.http;
@@ -399,10 +417,8 @@ async fn finish(
     let mut email = claims.email().map(|e| e.as_str().to_owned());
     let mut email_verified = claims.email_verified().unwrap_or(false);
     let mut details = serde_json::json!({ "acr": claims.auth_context_ref().map(|a| a.as_str()) });
-    if let Ok(request) = c.user_info(token.access_token().clone(), Some(claims.subject().clone())) {
-        let request = request.require_signed_response(p.kind == ProviderKind::FranceConnect);
-        let info: UserInfoClaims<FranceConnectClaims, CoreGenderClaim> =
-            request.request_async(http).await.map_err(|e| Failure::Userinfo(error_chain(&e)))?;
+    if let Some(url) = metadata.userinfo_endpoint() {
+        let info = userinfo(state, p, url.url().as_str(), token.access_token().secret(), claims.subject()).await?;
         if let Some(e) = info.email() {
             email = Some(e.as_str().to_owned());
             // FranceConnect's identity providers vouch for the address.
@@ -420,6 +436,97 @@ async fn finish(
         });
     }
     Ok(Verified { subject, id_token: id_token.to_string(), email, email_verified, claims: details })
+}
+
+/// Reads the userinfo endpoint right after the token (FranceConnect's access tokens
+/// live about a minute). A signed answer (`application/jwt`, which FranceConnect
+/// sends and which is required of it) has its signature checked against the
+/// provider's keys (ES256 or RS256; openidconnect's own userinfo verifier accepts
+/// RS256 only), its issuer, audience and subject.
+async fn userinfo(
+    state: &AppState,
+    p: &SignInProvider,
+    url: &str,
+    access_token: &str,
+    subject: &openidconnect::SubjectIdentifier,
+) -> Result<UserInfoClaims<FranceConnectClaims, CoreGenderClaim>, Failure> {
+    let http = &state.identity.discovery.http;
+    let resp = http
+        .get(url)
+        .bearer_auth(access_token)
+        .header(reqwest::header::ACCEPT, "application/jwt, application/json")
+        .send()
+        .await
+        .map_err(|e| Failure::Down(error_chain(&e)))?;
+    if !resp.status().is_success() {
+        return Err(Failure::Userinfo(format!("userinfo answered {}", resp.status())));
+    }
+    let jwt = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/jwt"));
+    let body = resp.bytes().await.map_err(|e| Failure::Down(error_chain(&e)))?;
+    let payload = if jwt {
+        let text = std::str::from_utf8(&body).map_err(|_| Failure::Userinfo("userinfo is not text".into()))?;
+        let checked = match verify_jwt(state, p, text.trim(), false).await {
+            Err(Failure::Userinfo(_)) => verify_jwt(state, p, text.trim(), true).await?,
+            other => other?,
+        };
+        checked
+    } else if p.kind == ProviderKind::FranceConnect {
+        return Err(Failure::Userinfo("FranceConnect must sign its userinfo".into()));
+    } else {
+        body.to_vec()
+    };
+    UserInfoClaims::<FranceConnectClaims, CoreGenderClaim>::from_json::<std::io::Error>(&payload, Some(subject))
+        .map_err(|e| Failure::Userinfo(error_chain(&e)))
+}
+
+/// Checks a signed userinfo answer and returns its payload.
+async fn verify_jwt(state: &AppState, p: &SignInProvider, jwt: &str, fresh_keys: bool) -> Result<Vec<u8>, Failure> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use openidconnect::core::CoreJwsSigningAlgorithm;
+    use openidconnect::JsonWebKey;
+
+    let bad = |why: &str| Failure::Userinfo(format!("signed userinfo: {why}"));
+    let mut parts = jwt.split('.');
+    let (Some(h), Some(b), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("not a JWT"));
+    };
+    let header: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).map_err(|_| bad("header"))?).map_err(|_| bad("header"))?;
+    let alg = match header["alg"].as_str() {
+        Some("ES256") => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+        Some("RS256") => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        other => return Err(bad(&format!("algorithm {other:?} not accepted"))),
+    };
+    let kid = header["kid"].as_str();
+    let signature = URL_SAFE_NO_PAD.decode(sig).map_err(|_| bad("signature encoding"))?;
+    let metadata = state.identity.discovery.metadata(&p.issuer, fresh_keys).await?;
+    let message = format!("{h}.{b}");
+    let verified = metadata.jwks().keys().iter().any(|k| {
+        kid.is_none_or(|kid| k.key_id().is_some_and(|id| id.as_str() == kid))
+            && k.verify_signature(&alg, message.as_bytes(), &signature).is_ok()
+    });
+    if !verified {
+        return Err(bad("signature does not verify with the provider's keys"));
+    }
+    let payload = URL_SAFE_NO_PAD.decode(b).map_err(|_| bad("payload encoding"))?;
+    let claims: serde_json::Value = serde_json::from_slice(&payload).map_err(|_| bad("payload"))?;
+    if claims["iss"].as_str() != Some(p.issuer.as_str()) {
+        return Err(Failure::IdToken(format!("userinfo issuer {:?}", claims["iss"])));
+    }
+    let aud_ok = match &claims["aud"] {
+        serde_json::Value::String(a) => a == &p.client_id,
+        serde_json::Value::Array(list) => list.iter().any(|a| a.as_str() == Some(p.client_id.as_str())),
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(Failure::IdToken(format!("userinfo audience {:?}", claims["aud"])));
+    }
+    Ok(payload)
 }
 
 /// The verification a provider gives.
@@ -447,7 +554,8 @@ async fn land(
     let key = web::block(move || s.identity.tenant_key(&s.db, &t)).await??;
     let subject_hash = key.hash(&format!("identity:{}", p.key), &v.subject);
     let kind = verification_kind(p);
-    let (s, t, pk, sh, claims) = (state.clone(), tenant.0.clone(), p.key.clone(), subject_hash.clone(), v.claims.clone());
+    let (s, t, pk, sh, claims) =
+        (state.clone(), tenant.0.clone(), p.key.clone(), subject_hash.clone(), v.claims.clone());
     let link_user = flow.link_user.filter(|id| visitor.user.as_ref().is_some_and(|u| u.id == *id));
     let existing = web::block(move || {
         s.db.tenant(&t, |conn| {
@@ -518,7 +626,8 @@ fn new_context(tenant: &Tenant) -> String {
 }
 
 fn pending(state: &AppState, req: &HttpRequest, tenant: &Tenant) -> Option<Pending> {
-    open_cookie::<Pending>(state, req, NEW_COOKIE, &new_context(tenant)).filter(|p| p.expires > chrono::Utc::now().timestamp())
+    open_cookie::<Pending>(state, req, NEW_COOKIE, &new_context(tenant))
+        .filter(|p| p.expires > chrono::Utc::now().timestamp())
 }
 
 #[get("/auth/welcome")]
@@ -579,10 +688,30 @@ pub async fn welcome(
         return super::page::message(&state, &req, &tenant, locale, &visitor, "oidc_no_flow", StatusCode::GONE);
     };
     if users::check_nickname(&form.nickname).is_err() {
-        return welcome_page(&state, &req, &tenant, locale, &visitor, &p, &form.nickname, Some(("nickname", "field_nickname_invalid")), StatusCode::UNPROCESSABLE_ENTITY);
+        return welcome_page(
+            &state,
+            &req,
+            &tenant,
+            locale,
+            &visitor,
+            &p,
+            &form.nickname,
+            Some(("nickname", "field_nickname_invalid")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     if form.terms.is_none() {
-        return welcome_page(&state, &req, &tenant, locale, &visitor, &p, &form.nickname, Some(("terms", "field_terms_required")), StatusCode::UNPROCESSABLE_ENTITY);
+        return welcome_page(
+            &state,
+            &req,
+            &tenant,
+            locale,
+            &visitor,
+            &p,
+            &form.nickname,
+            Some(("terms", "field_terms_required")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     let provider = provider(&state, &tenant, &p.provider).await?;
     let kind = verification_kind(&provider);
@@ -617,13 +746,26 @@ pub async fn welcome(
     let user_id = match created {
         Ok(id) => id,
         Err(Taken::Nickname) => {
-            return welcome_page(&state, &req, &tenant, locale, &visitor, &p, &form.nickname, Some(("nickname", "field_nickname_taken")), StatusCode::UNPROCESSABLE_ENTITY)
+            return welcome_page(
+                &state,
+                &req,
+                &tenant,
+                locale,
+                &visitor,
+                &p,
+                &form.nickname,
+                Some(("nickname", "field_nickname_taken")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         // Already made (a second submit): sign in to it below is not possible
         // without the account id, so send them through the provider again.
-        Err(Taken::Email) => return super::page::message(&state, &req, &tenant, locale, &visitor, "oidc_no_flow", StatusCode::GONE),
+        Err(Taken::Email) => {
+            return super::page::message(&state, &req, &tenant, locale, &visitor, "oidc_no_flow", StatusCode::GONE)
+        }
     };
-    let (s, t, vis, pk, idt) = (state.clone(), tenant.0.clone(), visitor.clone(), p.provider.clone(), p.id_token.clone());
+    let (s, t, vis, pk, idt) =
+        (state.clone(), tenant.0.clone(), visitor.clone(), p.provider.clone(), p.id_token.clone());
     let cookie = web::block(move || {
         session::close(&s, &t, &vis)?;
         session::open(&s, &t, user_id, &pk, Some(&idt), vis.https)
@@ -652,7 +794,7 @@ pub async fn end_session_redirect(
     let Ok(hint) = id_token.parse::<openidconnect::core::CoreIdToken>() else { return Ok(done) };
     let back = format!("{}/auth/{}/signed-out", visitor.origin, p.key);
     let Ok(back) = PostLogoutRedirectUrl::new(back) else { return Ok(done) };
-    let logout_state = CsrfToken::new_random();
+    let logout_state = CsrfToken::new_random_len(32);
     let url = LogoutRequest::from(EndSessionUrl::from_url(endpoint.url().clone()))
         .set_id_token_hint(&hint)
         .set_client_id(ClientId::new(p.client_id.clone()))
@@ -688,15 +830,25 @@ pub async fn signed_out(
     key: web::Path<String>,
     query: web::Query<SignedOutQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let expected: Option<String> = open_cookie(&state, &req, LOGOUT_COOKIE, &format!("oidc_logout:{}:{}", tenant.id, key.as_str()));
+    let expected: Option<String> =
+        open_cookie(&state, &req, LOGOUT_COOKIE, &format!("oidc_logout:{}:{}", tenant.id, key.as_str()));
     let sent = query.state.as_deref().unwrap_or("");
     let ok = expected.is_some_and(|e| constant_time_eq(e.as_bytes(), sent.as_bytes()));
     let mut res = if ok {
         see_other("/?notice=signed_out")
     } else {
-        super::page::message(&state, &req, &tenant, locale, &visitor, "oidc_logout_unexpected", StatusCode::BAD_REQUEST)?
+        super::page::message(
+            &state,
+            &req,
+            &tenant,
+            locale,
+            &visitor,
+            "oidc_logout_unexpected",
+            StatusCode::BAD_REQUEST,
+        )?
     };
-    res.add_removal_cookie(&removal(LOGOUT_COOKIE, "/auth/")).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    res.add_removal_cookie(&removal(LOGOUT_COOKIE, "/auth/"))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     Ok(res)
 }
 
@@ -712,7 +864,8 @@ fn failure_page(
     tracing::warn!(tenant = %tenant.slug, provider = %p.key, reason = failure.key(), detail = failure.internal(), "sign-in through a provider refused");
     let theme = state.themes.get(tenant.theme.as_str());
     let mut page = Page::new(state, req, tenant, locale, visitor);
-    page.ctx.insert("title", &theme.message(locale, &format!("{}_title", failure.key())).replace("{provider}", &p.label));
+    page.ctx
+        .insert("title", &theme.message(locale, &format!("{}_title", failure.key())).replace("{provider}", &p.label));
     page.ctx.insert("text", &theme.message(locale, &format!("{}_text", failure.key())).replace("{provider}", &p.label));
     page.ctx.insert("detail", failure.detail());
     page.ctx.insert("reason", failure.key());

@@ -42,7 +42,10 @@ pub async fn forgot(
     let limiter = &state.identity.limiter;
     limiter
         .hit(&format!("reset:{}:{}", tenant.slug, client_ip(&req, &state)), limits::RESET_PER_IP)
-        .and_then(|()| limiter.hit(&format!("reset:{}:{}", tenant.slug, form.email.trim().to_lowercase()), limits::RESET_PER_ACCOUNT))
+        .and_then(|()| {
+            limiter
+                .hit(&format!("reset:{}:{}", tenant.slug, form.email.trim().to_lowercase()), limits::RESET_PER_ACCOUNT)
+        })
         .map_err(|wait| too_many(&state, &tenant, locale, wait))?;
     let (s, t, origin, email) = (state.clone(), tenant.0.clone(), visitor.origin.clone(), form.email.clone());
     web::block(move || send_link(&s, &t, locale, &origin, &email, Purpose::Reset)).await??;

@@ -98,10 +98,7 @@ async fn render_form(
 fn dummy_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| {
-        Password::parse("not-a-real-password-0000".into())
-            .ok()
-            .and_then(|p| hash_password(&p).ok())
-            .unwrap_or_default()
+        Password::parse("not-a-real-password-0000".into()).ok().and_then(|p| hash_password(&p).ok()).unwrap_or_default()
     })
 }
 
@@ -160,12 +157,32 @@ pub async fn sign_in(
         }
         Outcome::Wrong => {
             let _ = limiter.hit(&account_key, limits::SIGN_IN_FAILURES_PER_ACCOUNT);
-            render_form(&state, &req, &tenant, locale, &visitor, &form.email, &next, Some("sign_in_wrong"), StatusCode::UNAUTHORIZED)
-                .await
+            render_form(
+                &state,
+                &req,
+                &tenant,
+                locale,
+                &visitor,
+                &form.email,
+                &next,
+                Some("sign_in_wrong"),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await
         }
         Outcome::Unconfirmed => {
-            render_form(&state, &req, &tenant, locale, &visitor, &form.email, &next, Some("sign_in_unconfirmed"), StatusCode::FORBIDDEN)
-                .await
+            render_form(
+                &state,
+                &req,
+                &tenant,
+                locale,
+                &visitor,
+                &form.email,
+                &next,
+                Some("sign_in_unconfirmed"),
+                StatusCode::FORBIDDEN,
+            )
+            .await
         }
     }
 }
@@ -286,7 +303,12 @@ pub async fn resend(
     let limiter = &state.identity.limiter;
     limiter
         .hit(&format!("resend:{}:{}", tenant.slug, client_ip(&req, &state)), limits::RESEND_PER_IP)
-        .and_then(|()| limiter.hit(&format!("resend:{}:{}", tenant.slug, form.email.trim().to_lowercase()), limits::RESEND_PER_ACCOUNT))
+        .and_then(|()| {
+            limiter.hit(
+                &format!("resend:{}:{}", tenant.slug, form.email.trim().to_lowercase()),
+                limits::RESEND_PER_ACCOUNT,
+            )
+        })
         .map_err(|wait| too_many(&state, &tenant, locale, wait))?;
     let (s, t, origin, email) = (state.clone(), tenant.0.clone(), visitor.origin.clone(), form.email.clone());
     web::block(move || send_link(&s, &t, locale, &origin, &email, Purpose::Confirm)).await??;
@@ -295,7 +317,14 @@ pub async fn resend(
 
 /// Mails a confirmation or reset link to the account with this address, if there is
 /// one that needs it; says nothing either way. Blocking.
-pub fn send_link(state: &AppState, tenant: &Tenant, locale: Locale, origin: &str, email: &str, purpose: Purpose) -> Result<(), AppError> {
+pub fn send_link(
+    state: &AppState,
+    tenant: &Tenant,
+    locale: Locale,
+    origin: &str,
+    email: &str,
+    purpose: Purpose,
+) -> Result<(), AppError> {
     let token = NewToken::generate("cve").map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let (ttl, path) = match purpose {
         Purpose::Reset => (chrono::Duration::hours(1), "password/reset"),

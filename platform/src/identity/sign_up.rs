@@ -64,9 +64,12 @@ pub async fn sign_up(
     super::csrf::verify(&req, &visitor, &form.csrf)?;
     let theme = state.themes.get(tenant.theme.as_str());
     let mut errors: HashMap<&str, String> = HashMap::new();
-    let nickname = users::check_nickname(&form.nickname).map_err(|_| errors.insert("nickname", theme.message(locale, "field_nickname_invalid")));
-    let email = users::check_email(&form.email).map_err(|_| errors.insert("email", theme.message(locale, "field_email_invalid")));
-    let password = Password::parse(form.password.clone()).map_err(|_| errors.insert("password", theme.message(locale, "field_password_invalid")));
+    let nickname = users::check_nickname(&form.nickname)
+        .map_err(|_| errors.insert("nickname", theme.message(locale, "field_nickname_invalid")));
+    let email = users::check_email(&form.email)
+        .map_err(|_| errors.insert("email", theme.message(locale, "field_email_invalid")));
+    let password = Password::parse(form.password.clone())
+        .map_err(|_| errors.insert("password", theme.message(locale, "field_password_invalid")));
     if form.terms.is_none() {
         errors.insert("terms", theme.message(locale, "field_terms_required"));
     }
@@ -85,7 +88,9 @@ pub async fn sign_up(
             errors.insert("nickname", theme.message(locale, "field_nickname_taken"));
             redisplay(&state, &req, &tenant, locale, &visitor, &form, errors)
         }
-        Registered::MailFailed => message(&state, &req, &tenant, locale, &visitor, "mail_failed", StatusCode::SERVICE_UNAVAILABLE),
+        Registered::MailFailed => {
+            message(&state, &req, &tenant, locale, &visitor, "mail_failed", StatusCode::SERVICE_UNAVAILABLE)
+        }
         Registered::Done => Ok(see_other("/sign-up/check-email")),
     }
 }
@@ -151,7 +156,10 @@ fn register(
             tenant,
             locale,
             email,
-            &Mail::AlreadyRegistered { sign_in: &format!("{origin}/sign-in"), reset: &format!("{origin}/password/forgot") },
+            &Mail::AlreadyRegistered {
+                sign_in: &format!("{origin}/sign-in"),
+                reset: &format!("{origin}/password/forgot"),
+            },
         ),
     };
     match state.identity.send_mail(&state.db, tenant, &mail) {
@@ -174,6 +182,9 @@ fn redisplay(
 ) -> Result<HttpResponse, AppError> {
     let mut page = Page::new(state, req, tenant, locale, visitor);
     page.ctx.insert("errors", &errors);
-    page.ctx.insert("values", &serde_json::json!({ "nickname": form.nickname, "email": form.email, "terms": form.terms.is_some() }));
+    page.ctx.insert(
+        "values",
+        &serde_json::json!({ "nickname": form.nickname, "email": form.email, "terms": form.terms.is_some() }),
+    );
     page.render(state, tenant, "account/sign_up.html", StatusCode::UNPROCESSABLE_ENTITY)
 }

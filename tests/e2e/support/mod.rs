@@ -4,6 +4,7 @@ pub mod app;
 pub mod browser;
 pub mod cluster;
 pub mod http;
+pub mod oidc;
 pub mod sql;
 pub mod tenants;
 

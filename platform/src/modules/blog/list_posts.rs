@@ -9,10 +9,10 @@ use tenant_core::names::{Locale, ModuleName};
 use tenant_core::Tenant;
 
 use crate::http::error::AppError;
-use crate::identity::page::Who;
-use crate::identity::MaybeUser;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::http::render::{html, tenant_context};
+use crate::identity::page::Who;
+use crate::identity::MaybeUser;
 use crate::modules::require;
 use crate::page_cache::CacheKey;
 use crate::state::AppState;

@@ -5,10 +5,10 @@ use tenant_core::content::blog;
 use tenant_core::names::ModuleName;
 
 use crate::http::error::AppError;
-use crate::identity::page::Who;
-use crate::identity::MaybeUser;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::http::render::{html, tenant_context};
+use crate::identity::page::Who;
+use crate::identity::MaybeUser;
 use crate::modules::require;
 use crate::state::AppState;
 

@@ -4,10 +4,10 @@ use actix_web::{get, web, HttpResponse};
 use tenant_core::content::pages;
 
 use crate::http::error::AppError;
-use crate::identity::page::Who;
-use crate::identity::MaybeUser;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::http::render::{html, tenant_context};
+use crate::identity::page::Who;
+use crate::identity::MaybeUser;
 use crate::state::AppState;
 
 #[get("/pages/{slug}")]

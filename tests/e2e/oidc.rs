@@ -1,0 +1,257 @@
+//! Sign-in through FranceConnect-like providers, for real: the npm `oidc-provider`
+//! on 127.0.0.1 with one client per tenant, and the full authorization code flow over
+//! HTTP. The happy path on two tenants, then each thing that must be refused with a
+//! clear page and no session: a tampered state, a replayed code, a wrong nonce, a code
+//! for the other tenant's client, an expired ID token, an acr below eidas1, the
+//! provider's own refusal, and the provider being down. Sign-out goes through the
+//! provider's end-session endpoint.
+use provisioning::identity_providers::{self, ProviderInput, ProviderKind};
+use provisioning::Actor;
+use tenant_core::names::TenantSlug;
+use tenant_core::secrets::SecretString;
+
+use crate::support::browser::{path_of, Browser};
+use crate::support::http::Resp;
+use crate::support::oidc::{Client, Provider};
+use crate::support::sql::count;
+use crate::support::{tenants, TestApp, TestConfig, TestDb};
+
+const FLOW_COOKIE: &str = "civitas_oidc";
+
+fn client(host: &str, port: u16, id: &str) -> Client {
+    Client {
+        client_id: id.into(),
+        client_secret: format!("{id}-secret-for-tests-only"),
+        redirect_uri: format!("http://{host}:{port}/auth/fc/callback"),
+        post_logout_redirect_uri: format!("http://{host}:{port}/auth/fc/signed-out"),
+    }
+}
+
+fn configure(app: &TestApp, slug: &str, issuer: &str, client_id: &str) {
+    identity_providers::put(
+        &app.state.db,
+        &app.state.identity.keyring,
+        &TenantSlug::parse(slug).expect("slug"),
+        "fc",
+        ProviderInput {
+            kind: ProviderKind::FranceConnect,
+            label: Some("FranceConnect".into()),
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            client_secret: Some(SecretString::new(format!("{client_id}-secret-for-tests-only"))),
+            scopes: None,
+            acr_values: Some("eidas1".into()),
+            enabled: true,
+        },
+        &Actor::system(),
+    )
+    .expect("provider configured");
+}
+
+/// Starts the flow on the tenant site; returns the provider's authorization URL.
+fn start(b: &mut Browser) -> String {
+    let page = b.get("/sign-in");
+    assert!(page.body.contains("button-franceconnect"), "FranceConnect button shown");
+    assert!(
+        page.body.contains("Qu&#x27;est-ce que FranceConnect ?") || page.body.contains("Qu'est-ce que FranceConnect ?")
+    );
+    let csrf = crate::support::browser::form_value(&page.body, "csrf").expect("csrf");
+    let r = b.post("/auth/fc/login", &[("csrf", &csrf), ("next", "/account")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let url = r.header("location").expect("location").to_owned();
+    assert!(
+        url.contains("code_challenge_method=S256") && url.contains("acr_values=eidas1") && url.contains("nonce="),
+        "{url}"
+    );
+    url
+}
+
+/// The whole round trip for `login`; returns our callback's answer.
+fn round_trip(b: &mut Browser, p: &Provider, login: &str) -> Resp {
+    let url = start(b);
+    let back = p.authorize(&mut p.browser(), &url, login);
+    b.get(&path_of(&back))
+}
+
+fn refused(r: &Resp, status: u16, text: &str) {
+    assert_eq!(r.status, status, "{}", r.body);
+    assert!(r.body.contains(text), "expected {text:?} in {}", r.body);
+    assert!(
+        !r.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("set-cookie")
+            && v.starts_with("civitas_session=")
+            && !v.contains("Max-Age=0")),
+        "no session may be opened"
+    );
+}
+
+fn welcome(b: &mut Browser, nickname: &str) -> Resp {
+    let csrf = b.csrf("/auth/welcome");
+    b.post("/auth/welcome", &[("csrf", &csrf), ("nickname", nickname), ("terms", "1")])
+}
+
+#[test]
+fn franceconnect_sign_in_on_two_tenants_and_every_refusal() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    tenants::create(&db, "fca", &["fca.test"], &["pages"]);
+    tenants::create(&db, "fcb", &["fcb.test"], &["pages"]);
+    tenants::create(&db, "fcdown", &["fcdown.test"], &["pages"]);
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let port = app.http.port();
+    let p = Provider::start(&[client("fca.test", port, "civitas-fca"), client("fcb.test", port, "civitas-fcb")]);
+    configure(&app, "fca", &p.issuer, "civitas-fca");
+    configure(&app, "fcb", &p.issuer, "civitas-fcb");
+    let (host_a, host_b) = (format!("fca.test:{port}"), format!("fcb.test:{port}"));
+    let mut conn = tdb.conn();
+
+    // First sign-in on A: a nickname and the terms, then signed in and verified.
+    let mut a = Browser::new(app.http, &host_a);
+    let r = round_trip(&mut a, &p, "angela");
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/auth/welcome"));
+    assert!(!a.cookies.contains_key(FLOW_COOKIE), "the flow is used up");
+    let r = welcome(&mut a, "Angèle");
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/account"));
+    let account = a.get("/account");
+    assert_eq!(account.status, 200);
+    assert!(account.body.contains("Identité vérifiée par FranceConnect"), "{}", account.body);
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_fca.verifications WHERE kind = 'franceconnect' AND details->>'given_name' IS NOT NULL AND details->>'acr' = 'eidas1'"), 1);
+    // Only a keyed hash of the subject is kept (FranceConnect's subs end in "v1").
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM t_fca.user_identities WHERE provider = 'fc' AND subject_hash ~ '^[0-9a-f]{64}$'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM t_fca.user_sessions WHERE method = 'fc' AND id_token IS NOT NULL"),
+        1
+    );
+
+    // Sign-out goes through the provider's end-session endpoint and comes back.
+    let csrf = a.csrf("/account");
+    let out = a.post("/sign-out", &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303);
+    let end = out.header("location").expect("end-session").to_owned();
+    assert!(end.starts_with(&format!("{}/session/end?", p.issuer)), "{end}");
+    assert!(
+        end.contains("id_token_hint=") && end.contains("state=") && end.contains("post_logout_redirect_uri="),
+        "{end}"
+    );
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_fca.user_sessions"), 0, "the local session ends first");
+    let back = p.browser().get(&path_of(&end));
+    assert_eq!(back.status, 303, "{}", back.body);
+    let back_url = back.header("location").expect("back").to_owned();
+    assert!(back_url.starts_with(&format!("http://{host_a}/auth/fc/signed-out?state=")), "{back_url}");
+    let done = a.get(&path_of(&back_url));
+    assert_eq!(done.status, 303);
+    assert_eq!(done.header("location"), Some("/?notice=signed_out"));
+    // A sign-out return nobody started is told apart.
+    let stray = Browser::new(app.http, &host_a).get("/auth/fc/signed-out?state=forged");
+    assert_eq!(stray.status, 400);
+
+    // Second sign-in of the same person: straight in, no questions.
+    let r = round_trip(&mut a, &p, "angela");
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/account"));
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_fca.users"), 1);
+
+    // The same person on B is a new, unrelated account, with another subject hash.
+    let mut b = Browser::new(app.http, &host_b);
+    let r = round_trip(&mut b, &p, "angela");
+    assert_eq!(r.header("location"), Some("/auth/welcome"));
+    assert_eq!(welcome(&mut b, "Angèle").status, 303);
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_fca.user_identities a JOIN t_fcb.user_identities b ON a.subject_hash = b.subject_hash"), 0);
+
+    // A tampered state: refused, no session.
+    let mut c = Browser::new(app.http, &host_a);
+    let url = start(&mut c);
+    let back = p.authorize(&mut p.browser(), &url, "pierre");
+    let tampered = back.replace("state=", "state=x");
+    refused(&c.get(&path_of(&tampered)), 400, "ne correspond pas");
+
+    // A replayed code: the first use signs in; the same answer again (even with the
+    // flow cookie put back) is refused by the provider, and no session is opened.
+    let mut d = Browser::new(app.http, &host_a);
+    let url = start(&mut d);
+    let flow = d.cookies.get(FLOW_COOKIE).cloned().expect("flow cookie");
+    let back = p.authorize(&mut p.browser(), &url, "angela");
+    assert_eq!(d.get(&path_of(&back)).status, 303);
+    let mut replay = Browser::new(app.http, &host_a);
+    replay.cookies.insert(FLOW_COOKIE.into(), flow);
+    refused(&replay.get(&path_of(&back)), 502, "Connexion refusée");
+    // And without the flow cookie: an interrupted sign-in.
+    refused(&Browser::new(app.http, &host_a).get(&path_of(&back)), 400, "Connexion interrompue");
+
+    // A wrong nonce: the flow cookie re-sealed with another nonce (only the server's key
+    // can do that) makes the ID token's nonce mismatch.
+    let mut e = Browser::new(app.http, &host_a);
+    let url = start(&mut e);
+    let tenant_a =
+        app.state.directory.lookup(&tenant_core::names::HostName::parse("fca.test").expect("host")).expect("a").tenant;
+    let context = format!("oidc_flow:{}:fc", tenant_a.id);
+    let keyring = &app.state.identity.keyring;
+    let opened = keyring.open(&e.cookies[FLOW_COOKIE], &context).expect("open");
+    let mut flow: serde_json::Value = serde_json::from_slice(&opened).expect("flow");
+    flow["nonce"] = serde_json::json!("a-nonce-that-the-provider-never-saw-0000000");
+    let forged = keyring.seal(flow.to_string().as_bytes(), &context).expect("seal");
+    e.cookies.insert(FLOW_COOKIE.into(), forged);
+    let back = p.authorize(&mut p.browser(), &url, "angela");
+    refused(&e.get(&path_of(&back)), 400, "passé nos contrôles");
+
+    // A code issued to B's client, brought to A's callback with A's own state: A's
+    // client cannot redeem it.
+    let mut f = Browser::new(app.http, &host_a);
+    let url_a = start(&mut f);
+    let state_a = query_value(&url_a, "state");
+    let mut g = Browser::new(app.http, &host_b);
+    let url_b = start(&mut g);
+    let back_b = p.authorize(&mut p.browser(), &url_b, "pierre");
+    let code_b = query_value(&back_b, "code");
+    refused(&f.get(&format!("/auth/fc/callback?code={code_b}&state={state_a}")), 502, "Connexion refusée");
+    // B's whole answer brought to A: A's flow cookie does not match it.
+    let mut h = Browser::new(app.http, &host_a);
+    let _ = start(&mut h);
+    let url_b = start(&mut g);
+    let back_b = p.authorize(&mut p.browser(), &url_b, "pierre");
+    refused(
+        &h.get(&format!("/auth/fc/callback?{}", back_b.split_once('?').map(|(_, q)| q).unwrap_or(""))),
+        400,
+        "ne correspond pas",
+    );
+
+    // An expired ID token, an acr below eidas1 or none at all, the provider's refusal.
+    refused(&round_trip(&mut Browser::new(app.http, &host_a), &p, "expired"), 400, "passé nos contrôles");
+    refused(&round_trip(&mut Browser::new(app.http, &host_a), &p, "low-acr"), 400, "Niveau de garantie insuffisant");
+    refused(&round_trip(&mut Browser::new(app.http, &host_a), &p, "no-acr"), 400, "Niveau de garantie insuffisant");
+    let denied = round_trip(&mut Browser::new(app.http, &host_a), &p, "deny");
+    refused(&denied, 400, "access_denied");
+    assert!(denied.body.contains("Connexion annulée"));
+    // None of these made an account or a session.
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_fca.users"), 1);
+
+    // A provider that does not answer: a clear page, no crash, the site still serves.
+    configure(&app, "fcdown", "http://127.0.0.1:9/api/v2", "civitas-down");
+    let mut z = Browser::new(app.http, &format!("fcdown.test:{port}"));
+    let page = z.get("/sign-in");
+    let csrf = crate::support::browser::form_value(&page.body, "csrf").expect("csrf");
+    refused(&z.post("/auth/fc/login", &[("csrf", &csrf)]), 503, "identité indisponible");
+    assert_eq!(z.get("/").status, 200);
+    // The provider going away between the start and the callback.
+    let mut y = Browser::new(app.http, &host_a);
+    let url = start(&mut y);
+    let back = p.authorize(&mut p.browser(), &url, "angela");
+    drop(p);
+    refused(&y.get(&path_of(&back)), 503, "identité indisponible");
+}
+
+fn query_value(url: &str, name: &str) -> String {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} in {url}"))
+        .to_owned()
+}
