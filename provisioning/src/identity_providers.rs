@@ -333,26 +333,28 @@ pub fn enabled(db: &Db, tenant: Uuid) -> CoreResult<Vec<ProviderView>> {
     db.catalog(|conn| Ok(views(conn, tenant, None)?.into_iter().filter(|p| p.enabled).collect()))
 }
 
+/// kind, label, issuer, client id, sealed secret, scopes, acr values, enabled.
+type ProviderRow = (String, String, String, String, String, Vec<String>, Option<String>, bool);
+
 /// An enabled provider of the tenant, secret opened; `None` when there is no such
 /// enabled provider.
 pub fn for_sign_in(db: &Db, keyring: &Keyring, tenant: Uuid, key: &str) -> CoreResult<Option<SignInProvider>> {
-    let row: Option<(String, String, String, String, String, Vec<String>, Option<String>, bool)> =
-        db.catalog(|conn| {
-            Ok(idp::table
-                .find((tenant, key))
-                .select((
-                    idp::kind,
-                    idp::label,
-                    idp::issuer,
-                    idp::client_id,
-                    idp::client_secret_enc,
-                    idp::scopes,
-                    idp::acr_values,
-                    idp::enabled,
-                ))
-                .first(conn)
-                .optional()?)
-        })?;
+    let row: Option<ProviderRow> = db.catalog(|conn| {
+        Ok(idp::table
+            .find((tenant, key))
+            .select((
+                idp::kind,
+                idp::label,
+                idp::issuer,
+                idp::client_id,
+                idp::client_secret_enc,
+                idp::scopes,
+                idp::acr_values,
+                idp::enabled,
+            ))
+            .first(conn)
+            .optional()?)
+    })?;
     let Some((kind, label, issuer, client_id, sealed, scopes, acr_values, true)) = row else { return Ok(None) };
     let client_secret =
         keyring.open_string(&sealed, &context(tenant, key)).map_err(|e| CoreError::Invalid(e.to_string()))?;

@@ -215,7 +215,7 @@ pub fn put_tenant_mail(
         tms::smtp_username.eq(&settings.smtp.username),
     );
     diesel::insert_into(tms::table)
-        .values((values.clone(), tms::smtp_password_enc.eq(&sealed)))
+        .values((values, tms::smtp_password_enc.eq(&sealed)))
         .on_conflict(tms::tenant_id)
         .do_update()
         .set((values.1, values.2, values.3, values.4, values.5, values.6, tms::updated_at.eq(diesel::dsl::now)))

@@ -84,7 +84,7 @@ impl Discovery {
         let url = IssuerUrl::new(issuer.to_owned()).map_err(|_| Failure::Down(format!("bad issuer {issuer}")))?;
         let m = ProviderMetadataWithLogout::discover_async(url, &self.http)
             .await
-            .map_err(|e| Failure::Down(format!("{}", error_chain(&e))))?;
+            .map_err(|e| Failure::Down(error_chain(&e)))?;
         let m = Arc::new(m);
         self.cache.lock().insert(issuer.to_owned(), (m.clone(), Instant::now()));
         Ok(m)
