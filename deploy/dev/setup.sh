@@ -35,4 +35,17 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo is missing: install Rust with rustup (https://rustup.rs), then run this again" >&2
   exit 1
 fi
+if [ "${CIVITAS_SETUP_TESTS:-0}" = 1 ]; then
+  # The FranceConnect-like OpenID provider the identity tests sign in through
+  # (npm oidc-provider, pinned by tests/oidc/package-lock.json).
+  if ! command -v node >/dev/null 2>&1; then
+    echo "setup: node is missing: install Node.js 20 or later (Debian: nodejs and npm)" >&2
+    exit 1
+  fi
+  root="$(cd "$(dirname "$0")/../.." && pwd)"
+  if [ ! -d "$root/tests/oidc/node_modules/oidc-provider" ]; then
+    echo "setup: installing the test OpenID provider (npm ci in tests/oidc)"
+    (cd "$root/tests/oidc" && npm ci --no-audit --no-fund >/dev/null)
+  fi
+fi
 echo "setup: ready"
