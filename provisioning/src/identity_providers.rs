@@ -303,6 +303,9 @@ pub fn reseal_all(db: &Db, keyring: &Keyring) -> CoreResult<usize> {
                 count += 1;
             }
         }
+        // Tenants' hashing keys and mail server passwords.
+        count += tenant_core::catalog::keys::reseal_all(conn, keyring)?;
+        count += tenant_core::mail::reseal_all(conn, keyring)?;
         audit::record(
             conn,
             &Actor::cli(),

@@ -2,7 +2,8 @@
 # Browser tests of the tenant sites and of the staff console: headless Chromium
 # (Debian's package) driven by playwright-core, run by node's test runner against a
 # `civitas serve` of its own, with two tenants and one staff account (not yet set up)
-# in a fresh embedded PostgreSQL that is gone when this script ends.
+# in a fresh embedded PostgreSQL that is gone when this script ends, and the
+# FranceConnect-like OpenID provider of tests/oidc with one client per tenant.
 #
 #   bash tests/browser/run.sh
 #
@@ -50,6 +51,8 @@ chmod 755 "$data_dir" # run as root, the cluster runs as the postgres user
 server_log="$data_dir/server.log"
 server_pid=""
 tests_pid=""
+oidc_pid=""
+oidc_log="$data_dir/oidc.log"
 
 cleanup() {
   local status=$?
@@ -70,6 +73,15 @@ cleanup() {
     fi
     wait "$server_pid" 2>/dev/null || true
   fi
+  # The OpenID provider is not a child of this shell (start.sh started it): poll.
+  if [[ -n "$oidc_pid" ]] && kill -0 "$oidc_pid" 2>/dev/null; then
+    kill -TERM "$oidc_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$oidc_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$oidc_pid" 2>/dev/null && kill -KILL "$oidc_pid" 2>/dev/null || true
+  fi
   # Should the server have died without stopping its cluster, stop that postmaster.
   local pidfile="$data_dir/pg/data/postmaster.pid"
   if [[ -f "$pidfile" ]]; then
@@ -87,6 +99,10 @@ cleanup() {
   if [[ $status -ne 0 && -s "$server_log" ]]; then
     echo "run.sh: last lines of the server's output:" >&2
     tail -n 40 "$server_log" >&2 || true
+  fi
+  if [[ $status -ne 0 && -s "$oidc_log" ]]; then
+    echo "run.sh: last lines of the OpenID provider's log:" >&2
+    tail -n 40 "$oidc_log" >&2 || true
   fi
   rm -rf "$data_dir"
   exit "$status"
@@ -161,6 +177,44 @@ if [[ -z "$ready" ]]; then
 fi
 echo "run.sh: civitas serving tenant sites on 127.0.0.1:$http_port (ops $ops_port, console $prov_port)" >&2
 
+# --- the FranceConnect-like provider (tests/oidc), one client per tenant ---
+# Written once the site's port is known: redirect URIs are matched exactly. Each
+# tenant's provider is set up by identity.test.mjs through the provisioning API, with
+# the client of this file whose client_id is civitas-<slug> and the key "fc".
+oidc_config="$data_dir/oidc-config.json"
+HTTP_PORT="$http_port" node -e '
+  const port = process.env.HTTP_PORT;
+  const client = (slug, host) => ({
+    client_id: `civitas-${slug}`,
+    client_secret: `${slug}-browser-test-secret-only-for-local-tests`,
+    client_name: `Civitas — ${slug}`,
+    redirect_uris: [`http://${host}:${port}/auth/fc/callback`],
+    post_logout_redirect_uris: [`http://${host}:${port}/auth/fc/signed-out`],
+  });
+  const config = {
+    port: 0,
+    clients: [client("ville", "ville.localhost"), client("campus", "campus.localhost")],
+    pkce_required: true,
+    require_state_nonce: true,
+    pairwise_salt: "civitas-browser-tests",
+  };
+  process.stdout.write(JSON.stringify(config, null, 2) + "\n");
+' >"$oidc_config"
+if ! oidc_env="$(bash "$repo/tests/oidc/start.sh" "$oidc_config" "$oidc_log")"; then
+  echo "run.sh: the OpenID provider did not start" >&2
+  exit 1
+fi
+OIDC_PORT="" OIDC_ISSUER="" OIDC_PID=""
+eval "$oidc_env"
+oidc_pid="$OIDC_PID"
+if [[ -z "$OIDC_ISSUER" || -z "$oidc_pid" ]]; then
+  echo "run.sh: tests/oidc/start.sh printed no issuer or pid: $oidc_env" >&2
+  exit 1
+fi
+echo "run.sh: OpenID provider at $OIDC_ISSUER (log $oidc_log)" >&2
+export CIVITAS_TEST_OIDC_ISSUER="$OIDC_ISSUER"
+export CIVITAS_TEST_OIDC_CONFIG="$oidc_config"
+
 # --- a staff account for console.test.mjs, which activates it from its setup link ---
 # Created with the server's environment, so it uses the running embedded database. The
 # link names the configured provisioning address, not the port the server took: keep
@@ -178,6 +232,20 @@ if [[ -z "$setup_path" ]]; then
 fi
 export CIVITAS_TEST_STAFF_EMAIL="$staff_email"
 export CIVITAS_TEST_SETUP_PATH="$setup_path"
+
+# An API token of that account, for identity.test.mjs to set up the tenants' sign-in
+# providers through the provisioning API. A token needs no activated account.
+if ! api_token="$("$bin" staff token --email "$staff_email" --name "browser tests" --scope read,write --days 1 2>"$data_dir/staff-token.log")"; then
+  echo "run.sh: civitas staff token failed:" >&2
+  cat "$data_dir/staff-token.log" >&2
+  exit 1
+fi
+api_token="$(printf '%s\n' "$api_token" | sed -n 's|^\(cvt_[A-Za-z0-9_-]*\)$|\1|p' | head -n 1)"
+if [[ -z "$api_token" ]]; then
+  echo "run.sh: civitas staff token printed no cvt_ token" >&2
+  exit 1
+fi
+export CIVITAS_TEST_API_TOKEN="$api_token"
 
 # Screenshots of the previous run go; the test files, run in parallel, only add theirs.
 rm -rf "$here/screenshots"

@@ -255,3 +255,85 @@ fn query_value(url: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} in {url}"))
         .to_owned()
 }
+
+/// Runs an anonymous verification for `purpose` as `login`; returns the keyed hash the
+/// server handed back (opened with the server's key, as the module would).
+fn anonymous_hash(app: &TestApp, p: &Provider, host: &str, slug: &str, purpose: &str, login: &str) -> String {
+    let mut b = Browser::new(app.http, host);
+    let page = b.get("/sign-in");
+    let csrf = crate::support::browser::form_value(&page.body, "csrf").expect("csrf");
+    let r = b.post("/auth/fc/anonymous", &[("csrf", &csrf), ("purpose", purpose), ("next", "/pages")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let url = r.header("location").expect("authorize").to_owned();
+    assert!(url.contains("scope=openid&") || url.ends_with("scope=openid"), "only the subject is asked for: {url}");
+    let back = p.authorize(&mut p.browser(), &url, login);
+    let r = b.get(&path_of(&back));
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/pages"));
+    assert!(!b.cookies.contains_key("civitas_session"), "no session");
+    let sealed = b.cookies.get("civitas_anon").expect("proof cookie").clone();
+    let host_name = host.split(':').next().expect("host");
+    let tenant = app
+        .state
+        .directory
+        .lookup(&tenant_core::names::HostName::parse(host_name).expect("host"))
+        .expect("tenant")
+        .tenant;
+    assert_eq!(tenant.slug.as_str(), slug);
+    let opened =
+        app.state.identity.keyring.open(&sealed, &format!("anonymous_proof:{}:{purpose}", tenant.id)).expect("opens");
+    let proof: serde_json::Value = serde_json::from_slice(&opened).expect("json");
+    assert_eq!(proof["purpose"], purpose);
+    proof["subject_hash"].as_str().expect("hash").to_owned()
+}
+
+#[test]
+fn anonymous_proofs_recognise_a_person_per_purpose_and_link_nothing() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    tenants::create(&db, "anona", &["anona.test"], &["pages"]);
+    tenants::create(&db, "anonb", &["anonb.test"], &["pages"]);
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let port = app.http.port();
+    let p =
+        Provider::start(&[client("anona.test", port, "civitas-anona"), client("anonb.test", port, "civitas-anonb")]);
+    configure(&app, "anona", &p.issuer, "civitas-anona");
+    configure(&app, "anonb", &p.issuer, "civitas-anonb");
+    let (a, b) = (format!("anona.test:{port}"), format!("anonb.test:{port}"));
+
+    let first = anonymous_hash(&app, &p, &a, "anona", "petition:1", "angela");
+    let again = anonymous_hash(&app, &p, &a, "anona", "petition:1", "angela");
+    assert_eq!(first, again, "the same person is recognised for the same purpose");
+    let other_purpose = anonymous_hash(&app, &p, &a, "anona", "petition:2", "angela");
+    assert_ne!(first, other_purpose, "two purposes cannot be linked");
+    let other_person = anonymous_hash(&app, &p, &a, "anona", "petition:1", "pierre");
+    assert_ne!(first, other_person);
+    let other_tenant = anonymous_hash(&app, &p, &b, "anonb", "petition:1", "angela");
+    assert_ne!(first, other_tenant, "two tenants cannot be linked");
+
+    // What a petition does with it: one claim per person and purpose.
+    let tenant =
+        app.state.directory.lookup(&tenant_core::names::HostName::parse("anona.test").unwrap()).unwrap().tenant;
+    let claims = |hash: &str| {
+        db.tenant(&tenant, |conn| tenant_core::accounts::verifications::claim_anonymous(conn, "petition:1", hash))
+            .unwrap()
+    };
+    assert!(claims(&first));
+    assert!(!claims(&again), "signed once");
+    assert!(claims(&other_person));
+
+    // Nothing else was kept: no account, identity, session or verification.
+    let mut conn = tdb.conn();
+    for table in ["users", "user_identities", "user_sessions", "verifications"] {
+        assert_eq!(count(&mut conn, &format!("SELECT count(*) AS n FROM t_anona.{table}")), 0, "{table}");
+    }
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_anona.anonymous_proofs"), 2);
+
+    // A malformed purpose is a clear 400.
+    let mut x = Browser::new(app.http, &a);
+    let page = x.get("/sign-in");
+    let csrf = crate::support::browser::form_value(&page.body, "csrf").expect("csrf");
+    let bad = x.post("/auth/fc/anonymous", &[("csrf", &csrf), ("purpose", "Petition 1 <x>")]);
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("purpose"));
+}

@@ -391,6 +391,12 @@ fn identity_provider_secrets_are_sealed_never_shown_and_survive_a_key_rotation()
     let audit = call(&app, "GET", "/api/v1/audit?target=senat", &token, "");
     assert!(audit.body.contains("tenant.identity_provider.put") && !audit.body.contains(secret));
 
+    // The tenant's hashing key (identity subjects, anonymous proofs) is sealed too, and
+    // must hash the same after rotation.
+    let hashed_before = db
+        .catalog(|conn| tenant_core::catalog::keys::tenant_key(conn, &keyring, tenant_id))
+        .unwrap()
+        .hash("identity:franceconnect", "some-subject");
     // Rotation: a new key, the old one listed as previous, then the old one retired.
     let new_key = crate::support::app::temp_dir("keys").join("new.key");
     let out =
@@ -404,11 +410,16 @@ fn identity_provider_secrets_are_sealed_never_shown_and_survive_a_key_rotation()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(
-        String::from_utf8_lossy(&out.stdout).starts_with("1 secret(s) re-sealed"),
+        String::from_utf8_lossy(&out.stdout).starts_with("2 secret(s) re-sealed"),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
     let rotated = tenant_core::secrets::Keyring::load(&new_key, &[]).unwrap();
+    let hashed_after = db
+        .catalog(|conn| tenant_core::catalog::keys::tenant_key(conn, &rotated, tenant_id))
+        .unwrap()
+        .hash("identity:franceconnect", "some-subject");
+    assert_eq!(hashed_before, hashed_after, "the tenant key survives the master key's rotation");
     assert_eq!(
         provisioning::identity_providers::client_secret(&db, &rotated, tenant_id, "franceconnect").unwrap().expose(),
         secret

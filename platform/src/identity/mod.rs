@@ -113,6 +113,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(oidc::welcome_form)
         .service(oidc::welcome)
         .service(oidc::login)
+        .service(oidc::anonymous_login)
         .service(oidc::callback)
         .service(oidc::signed_out);
 }

@@ -176,6 +176,9 @@ struct Flow {
     next: String,
     /// Link the identity to this signed-in account instead of signing in.
     link_user: Option<i64>,
+    /// An anonymous proof for this purpose: no account, no session, only a keyed hash.
+    #[serde(default)]
+    anonymous: Option<String>,
     expires: i64,
 }
 
@@ -257,6 +260,68 @@ pub struct LoginForm {
     #[serde(default)]
     csrf: String,
     next: Option<String>,
+    /// Set by [`anonymous`]: the purpose of an anonymous proof.
+    #[serde(skip)]
+    anonymous: Option<String>,
+}
+
+/// A purpose for anonymous proofs: `petition:42`, `budget:2027:vote`...
+pub fn check_purpose(purpose: &str) -> bool {
+    (1..=100).contains(&purpose.len())
+        && purpose.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b":_-".contains(&b))
+}
+
+#[derive(Deserialize)]
+pub struct AnonymousForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    purpose: String,
+    next: Option<String>,
+}
+
+/// Starts an anonymous verification for `purpose` (say, signing one petition): the
+/// provider is asked for `openid` only, and the callback keeps nothing but a keyed
+/// hash of the subject, salted with the tenant's key and the purpose, handed to the
+/// module in a short-lived sealed cookie ([`anonymous_proof`]).
+#[post("/auth/{provider}/anonymous")]
+pub async fn anonymous_login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    locale: RequestLocale,
+    visitor: MaybeUser,
+    key: web::Path<String>,
+    form: web::Form<AnonymousForm>,
+) -> Result<HttpResponse, AppError> {
+    if !check_purpose(&form.purpose) {
+        return Err(AppError::BadRequest("purpose: 1 to 100 of a-z, 0-9, ':', '_' and '-'".into()));
+    }
+    let form = form.into_inner();
+    let login_form = LoginForm { csrf: form.csrf, next: form.next, anonymous: Some(form.purpose) };
+    begin(req, state, tenant, locale, visitor, key, login_form).await
+}
+
+const ANON_COOKIE: &str = "civitas_anon";
+
+fn anon_context(tenant: &Tenant, purpose: &str) -> String {
+    format!("anonymous_proof:{}:{purpose}", tenant.id)
+}
+
+#[derive(Serialize, Deserialize)]
+struct AnonymousProof {
+    purpose: String,
+    subject_hash: String,
+    expires: i64,
+}
+
+/// The keyed hash proven for `purpose` by this browser in the last minutes, if any.
+/// A module records it with `verifications::claim_anonymous` in the same transaction
+/// as the action (one signature per person and purpose).
+pub fn anonymous_proof(state: &AppState, req: &HttpRequest, tenant: &Tenant, purpose: &str) -> Option<String> {
+    open_cookie::<AnonymousProof>(state, req, ANON_COOKIE, &anon_context(tenant, purpose))
+        .filter(|p| p.purpose == purpose && p.expires > chrono::Utc::now().timestamp())
+        .map(|p| p.subject_hash)
 }
 
 /// Starts the flow: a POST (with the form token), so that another site cannot start
@@ -266,10 +331,22 @@ pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     tenant: CurrentTenant,
+    locale: RequestLocale,
+    visitor: MaybeUser,
+    key: web::Path<String>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    begin(req, state, tenant, locale, visitor, key, form.into_inner()).await
+}
+
+async fn begin(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
     RequestLocale(locale): RequestLocale,
     MaybeUser(visitor): MaybeUser,
     key: web::Path<String>,
-    form: web::Form<LoginForm>,
+    form: LoginForm,
 ) -> Result<HttpResponse, AppError> {
     super::csrf::verify(&req, &visitor, &form.csrf)?;
     state
@@ -295,7 +372,9 @@ pub async fn login(
             || Nonce::new_random_len(32),
         )
         .set_pkce_challenge(challenge);
-    for scope in p.scopes.iter().filter(|s| s.as_str() != "openid") {
+    // An anonymous proof asks for nothing but the subject.
+    let scopes: &[String] = if form.anonymous.is_some() { &[] } else { &p.scopes };
+    for scope in scopes.iter().filter(|s| s.as_str() != "openid") {
         auth = auth.add_scope(Scope::new(scope.clone()));
     }
     let acr = match (&p.acr_values, p.kind) {
@@ -312,7 +391,8 @@ pub async fn login(
         nonce: nonce.secret().clone(),
         pkce: verifier.secret().clone(),
         next: local_next(form.next.as_deref()),
-        link_user: visitor.user.as_ref().map(|u| u.id),
+        link_user: visitor.user.as_ref().map(|u| u.id).filter(|_| form.anonymous.is_none()),
+        anonymous: form.anonymous.clone(),
         expires: chrono::Utc::now().timestamp() + FLOW_MINUTES * 60,
     };
     let cookie = seal_cookie(&state, FLOW_COOKIE, "/auth/", &flow_context(&tenant, &p.key), &flow, visitor.https)?;
@@ -350,12 +430,16 @@ pub async fn callback(
 ) -> Result<HttpResponse, AppError> {
     let p = provider(&state, &tenant, &key).await?;
     let flow: Option<Flow> = open_cookie(&state, &req, FLOW_COOKIE, &flow_context(&tenant, &p.key));
-    let verified = finish(&state, &visitor, &p, flow.as_ref(), &query).await;
+    let is_anonymous = flow.as_ref().is_some_and(|f| f.anonymous.is_some());
+    let verified = finish(&state, &visitor, &p, flow.as_ref(), &query, is_anonymous).await;
     let mut res = match verified {
         Err(f) => failure_page(&state, &req, &tenant, locale, &visitor, &p, f)?,
         Ok(v) => {
             let flow = flow.ok_or(AppError::Internal(anyhow::anyhow!("flow vanished")))?;
-            land(&state, &req, &tenant, locale, &visitor, &p, v, &flow).await?
+            match &flow.anonymous {
+                Some(purpose) => prove(&state, &tenant, &visitor, purpose, &v, &flow).await?,
+                None => land(&state, &req, &tenant, locale, &visitor, &p, v, &flow).await?,
+            }
         }
     };
     // The flow is used up whatever happened.
@@ -369,6 +453,7 @@ async fn finish(
     p: &SignInProvider,
     flow: Option<&Flow>,
     query: &CallbackQuery,
+    only_subject: bool,
 ) -> Result<Verified, Failure> {
     let flow = flow.filter(|f| f.expires > chrono::Utc::now().timestamp()).ok_or(Failure::NoFlow)?;
     let sent_state = query.state.as_deref().unwrap_or("");
@@ -417,7 +502,7 @@ async fn finish(
     let mut email = claims.email().map(|e| e.as_str().to_owned());
     let mut email_verified = claims.email_verified().unwrap_or(false);
     let mut details = serde_json::json!({ "acr": claims.auth_context_ref().map(|a| a.as_str()) });
-    if let Some(url) = metadata.userinfo_endpoint() {
+    if let Some(url) = metadata.userinfo_endpoint().filter(|_| !only_subject) {
         let info = userinfo(state, p, url.url().as_str(), token.access_token().secret(), claims.subject()).await?;
         if let Some(e) = info.email() {
             email = Some(e.as_str().to_owned());
@@ -527,6 +612,29 @@ async fn verify_jwt(state: &AppState, p: &SignInProvider, jwt: &str, fresh_keys:
         return Err(Failure::IdToken(format!("userinfo audience {:?}", claims["aud"])));
     }
     Ok(payload)
+}
+
+/// After a verified anonymous flow: only the keyed hash, in a sealed cookie for the
+/// module that asked; no account, no session, no claims kept.
+async fn prove(
+    state: &web::Data<AppState>,
+    tenant: &CurrentTenant,
+    visitor: &Visitor,
+    purpose: &str,
+    v: &Verified,
+    flow: &Flow,
+) -> Result<HttpResponse, AppError> {
+    let (s, t) = (state.clone(), tenant.0.clone());
+    let key = web::block(move || s.identity.tenant_key(&s.db, &t)).await??;
+    let proof = AnonymousProof {
+        purpose: purpose.to_owned(),
+        subject_hash: key.hash(&format!("anonymous:{purpose}"), &v.subject),
+        expires: chrono::Utc::now().timestamp() + FLOW_MINUTES * 60,
+    };
+    let cookie = seal_cookie(state, ANON_COOKIE, "/", &anon_context(tenant, purpose), &proof, visitor.https)?;
+    let mut res = see_other(&flow.next);
+    res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(res)
 }
 
 /// The verification a provider gives.
