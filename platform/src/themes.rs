@@ -249,6 +249,16 @@ mod render_tests {
                 if signed_in {
                     ctx.insert("user", &serde_json::json!({"id": 1, "nickname": "N", "email": "a@b.fr", "email_confirmed": true, "is_admin": false, "has_password": true, "method": "password"}));
                 }
+                ctx.insert("people", &serde_json::json!([{"id": 1, "nickname": "N", "email": "a@b.fr", "email_confirmed": true, "role": "admin", "verifications": ["admin", "franceconnect"]}]));
+                ctx.insert("total", &1);
+                ctx.insert("q", "");
+                ctx.insert("page_no", &0);
+                ctx.insert("has_next", &false);
+                ctx.insert("residents", &3);
+                if signed_in {
+                    let r = theme.render("admin/index.html", &ctx);
+                    assert!(r.is_ok(), "admin: {:?}", r.err().map(|e| format!("{e:?}")));
+                }
                 for name in
                     ["sign_in", "sign_up", "message", "ask_email", "confirm", "reset", "welcome", "delete", "account"]
                 {
@@ -265,5 +275,49 @@ mod render_tests {
                 }
             }
         }
+    }
+
+    /// The gate tells the person what an action needs and offers the way to get it.
+    #[test]
+    fn gate_says_how_to_get_each_verification() {
+        let themes = Themes::load(&crate::settings::default_themes_dir()).expect("themes");
+        let theme = themes.default_theme();
+        let render = |gate: serde_json::Value| {
+            let mut ctx = tera::Context::new();
+            ctx.insert("t", &*theme.messages(Locale::Fr));
+            ctx.insert("csrf", "tok");
+            ctx.insert("path", "/petitions/1");
+            ctx.insert(
+                "providers",
+                &serde_json::json!([
+                    {"key": "fc", "kind": "franceconnect", "label": "FranceConnect"},
+                    {"key": "sso", "kind": "oidc", "label": "Compte agent"}
+                ]),
+            );
+            ctx.insert("gate", &gate);
+            theme.render("partials/gate.html", &ctx).expect("renders")
+        };
+        let allowed = render(serde_json::json!({"gate": "allowed"}));
+        assert!(!allowed.contains("gate"), "nothing shown when allowed: {allowed}");
+        let sign_in = render(serde_json::json!({"gate": "sign_in"}));
+        assert!(
+            sign_in.contains("connectez-vous") && sign_in.contains("sign-in?next=&#x2F;petitions&#x2F;1"),
+            "{sign_in}"
+        );
+        let fc = render(serde_json::json!({"gate": "verify", "kind": "franceconnect"}));
+        assert!(fc.contains("vérifiée par FranceConnect") && fc.contains("action=\"/auth/fc/login\""), "{fc}");
+        assert!(!fc.contains("/auth/sso/login"), "only the FranceConnect button: {fc}");
+        let oidc = render(serde_json::json!({"gate": "verify", "kind": "oidc"}));
+        assert!(oidc.contains("/auth/sso/login") && !oidc.contains("/auth/fc/login"), "{oidc}");
+        let residents = render(serde_json::json!({"gate": "verify", "kind": "resident_list"}));
+        assert!(residents.contains("liste des habitants") && residents.contains("/account/verifications/resident"));
+        let admin = render(serde_json::json!({"gate": "verify", "kind": "admin"}));
+        assert!(admin.contains("administrateur du site") && !admin.contains("<form"));
+        // The JSON the gate serialises to is what the partial reads.
+        let gate = serde_json::to_value(tenant_core::accounts::verifications::Gate::Verify(
+            tenant_core::accounts::verifications::Kind::Franceconnect,
+        ))
+        .expect("json");
+        assert_eq!(gate, serde_json::json!({"gate": "verify", "kind": "franceconnect"}));
     }
 }

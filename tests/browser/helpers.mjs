@@ -191,7 +191,9 @@ export async function contrastReport(page) {
       return rect.width > 1 && rect.height > 1 && rect.bottom > 0 && rect.right > 0;
     }
 
-    const mainNav = document.querySelector('nav[aria-label]:not(.lang-switch)');
+    // The site's menu: not the language switcher, nor the account links (sign in,
+    // sign up, or the signed-in person's name), whose texts are measured as texts.
+    const mainNav = document.querySelector('nav[aria-label]:not(.lang-switch):not(.account-nav)');
     const navLinks = mainNav ? [...mainNav.querySelectorAll('a')] : [];
     const texts = [...document.body.querySelectorAll('*')].filter(
       (el) =>

@@ -157,7 +157,7 @@ for (const tenant of TENANTS) {
         await page.keyboard.press('Tab');
         const el = await page.evaluate(() => {
           const a = document.activeElement;
-          const nav = a.closest('nav[aria-label]:not(.lang-switch)');
+          const nav = a.closest('nav[aria-label]:not(.lang-switch):not(.account-nav)');
           const style = getComputedStyle(a);
           return {
             href: a.getAttribute('href'),

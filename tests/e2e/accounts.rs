@@ -333,3 +333,86 @@ fn account_changes_data_download_and_deletion() {
     let mut again = Browser::new(app.http, "accf.test");
     assert_eq!(sign_up(&mut again, "Léon", "leon@new.fr").status, 303);
 }
+
+#[test]
+fn tenant_admins_confirm_people_and_upload_a_resident_list() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let tenant = tenants::create(&db, "accg", &["accg.test"], &["pages"]);
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let mut admin = confirmed_account(&app, "accg.test", "accg", "Maire", "maire@ville.fr");
+    let mut resident = confirmed_account(&app, "accg.test", "accg", "Habitante", "habitante@exemple.fr");
+    let mut conn = tdb.conn();
+
+    // Not an administrator yet: 403 for the admin pages and forms.
+    assert_eq!(admin.get("/admin").status, 403);
+    let admin_id = count(&mut conn, "SELECT id AS n FROM t_accg.users WHERE nickname = 'Maire'");
+    let resident_id = count(&mut conn, "SELECT id AS n FROM t_accg.users WHERE nickname = 'Habitante'");
+    db.tenant(&tenant, |c| tenant_core::accounts::users::set_role(c, admin_id, tenant_core::accounts::UserRole::Admin))
+        .expect("role");
+    let page = admin.get("/admin");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Habitante") && page.body.contains("habitante@exemple.fr"));
+    assert!(page.body.contains(">Administration</a>"), "admins see the link");
+    assert_eq!(admin.get("/admin?q=habit").body.matches("<th scope=\"row\">").count(), 1, "search");
+    // A participant cannot reach it, even with a valid form token of their own.
+    let csrf = resident.csrf("/account");
+    let r = resident.post(&format!("/admin/users/{resident_id}/role"), &[("csrf", &csrf), ("role", "admin")]);
+    assert_eq!(r.status, 403);
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_accg.users WHERE role = 'admin'"), 1);
+
+    // "Confirmed by an administrator": granted, shown to the person, withdrawn.
+    let csrf = admin.csrf("/admin");
+    let r = admin.post(&format!("/admin/users/{resident_id}/verification"), &[("csrf", &csrf), ("action", "grant")]);
+    assert_eq!(r.status, 303);
+    assert!(resident.get("/account").body.contains("Confirmé(e) par un administrateur"));
+    let r = admin.post(&format!("/admin/users/{resident_id}/verification"), &[("csrf", &csrf), ("action", "revoke")]);
+    assert_eq!(r.status, 303);
+    assert!(!resident.get("/account").body.contains("Confirmé(e) par un administrateur"));
+
+    // The last administrator cannot step down.
+    let r = admin.post(&format!("/admin/users/{admin_id}/role"), &[("csrf", &csrf), ("role", "participant")]);
+    assert_eq!(r.status, 409);
+
+    // A resident list with a bad line is refused whole, naming the line.
+    let bad =
+        admin.post("/admin/residents", &[("csrf", &csrf), ("emails", "nom;email\nA;habitante@exemple.fr\nB;x@\n")]);
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("lignes 3"), "{}", bad.body);
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_accg.resident_list"), 0);
+    // A good one: kept as hashes only, and the verification follows it.
+    let ok = admin.post(
+        "/admin/residents",
+        &[("csrf", &csrf), ("emails", "nom;email\nA;Habitante@Exemple.fr\nB;voisin@exemple.fr\n")],
+    );
+    assert_eq!(ok.status, 303);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM t_accg.resident_list WHERE email_hash ~ '^[0-9a-f]{64}$'"),
+        2
+    );
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_accg.resident_list WHERE email_hash LIKE '%@%'"), 0);
+    assert!(resident.get("/account").body.contains("Inscrit(e) sur la liste des habitants"));
+    assert!(!admin.get("/account").body.contains("Inscrit(e) sur la liste des habitants"));
+    // The admin asks for it too: not on the list, told so.
+    let csrf = admin.csrf("/account");
+    let r = admin.post("/account/verifications/resident", &[("csrf", &csrf)]);
+    assert_eq!(r.header("location"), Some("/account?notice=not_on_list"));
+    // A new list without the resident takes the verification away.
+    let csrf = admin.csrf("/admin");
+    assert_eq!(admin.post("/admin/residents", &[("csrf", &csrf), ("emails", "voisin@exemple.fr\n")]).status, 303);
+    assert!(!resident.get("/account").body.contains("Inscrit(e) sur la liste des habitants"));
+
+    // The gate modules use: what each person needs for an action.
+    use tenant_core::accounts::verifications::{gate, Gate, Kind, Requirement};
+    let needs_fc = Requirement::Verification(Kind::Franceconnect);
+    db.tenant(&tenant, |c| {
+        assert_eq!(gate(c, None, Requirement::Nobody)?, Gate::Allowed);
+        assert_eq!(gate(c, None, needs_fc)?, Gate::SignIn);
+        assert_eq!(gate(c, Some(resident_id), Requirement::Account)?, Gate::Allowed);
+        assert_eq!(gate(c, Some(resident_id), needs_fc)?, Gate::Verify(Kind::Franceconnect));
+        tenant_core::accounts::verifications::grant(c, resident_id, Kind::Franceconnect, "fc", "test", None)?;
+        assert_eq!(gate(c, Some(resident_id), needs_fc)?, Gate::Allowed);
+        Ok::<_, tenant_core::CoreError>(())
+    })
+    .expect("gates");
+}

@@ -4,6 +4,7 @@
 //! Everything here is per tenant: a session cookie is host-only, a session row lives
 //! in the tenant's schema, and the same email on two tenants is two accounts.
 pub mod account;
+pub mod admin;
 pub mod csrf;
 pub mod limits;
 pub mod mails;
@@ -115,7 +116,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(oidc::login)
         .service(oidc::anonymous_login)
         .service(oidc::callback)
-        .service(oidc::signed_out);
+        .service(oidc::signed_out)
+        .configure(admin::configure);
 }
 
 /// Shared by the identity pages: drawing a page with the visitor and form token.
@@ -207,6 +209,8 @@ pub mod page {
         "not_on_list",
         "identity_linked",
         "identity_unlinked",
+        "admin_saved",
+        "residents_saved",
     ];
 
     /// A short page with a title and a text (after a form, or for a dead link).

@@ -253,6 +253,65 @@ pub fn erase(conn: &mut PgConnection, id: i64) -> CoreResult<()> {
     })
 }
 
+/// One line of the admins' list of accounts.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Listed {
+    pub id: i64,
+    pub nickname: String,
+    pub email: Option<String>,
+    pub email_confirmed: bool,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// Current verification kinds.
+    pub verifications: Vec<String>,
+}
+
+/// Live accounts, newest first, filtered by a nickname or email fragment; at most
+/// `limit` from `offset`, with the total matching.
+pub fn list(conn: &mut PgConnection, search: &str, limit: i64, offset: i64) -> CoreResult<(Vec<Listed>, i64)> {
+    use crate::schema::tenant::verifications;
+    let pattern = format!("%{}%", search.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let filter = || {
+        users::deleted_at.is_null().and(users::nickname.ilike(pattern.clone()).or(users::email.ilike(pattern.clone())))
+    };
+    let total: i64 = users::table.filter(filter()).count().get_result(conn)?;
+    let rows: Vec<UserRow> = users::table
+        .filter(filter())
+        .order((users::created_at.desc(), users::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let kinds: Vec<(i64, String)> = verifications::table
+        .filter(verifications::user_id.eq_any(&ids))
+        .filter(verifications::expires_at.is_null().or(verifications::expires_at.gt(diesel::dsl::now)))
+        .select((verifications::user_id, verifications::kind))
+        .load(conn)?;
+    let listed = rows
+        .into_iter()
+        .filter_map(|r| {
+            let verifications = kinds.iter().filter(|(id, _)| *id == r.id).map(|(_, k)| k.clone()).collect();
+            Some(Listed {
+                id: r.id,
+                nickname: r.nickname?,
+                email: r.email,
+                email_confirmed: r.email_confirmed_at.is_some(),
+                role: r.role,
+                created_at: r.created_at,
+                last_sign_in_at: r.last_sign_in_at,
+                verifications,
+            })
+        })
+        .collect();
+    Ok((listed, total))
+}
+
+pub fn count_admins(conn: &mut PgConnection) -> CoreResult<i64> {
+    Ok(users::table.filter(users::deleted_at.is_null()).filter(users::role.eq("admin")).count().get_result(conn)?)
+}
+
 /// Every row of an account, for "download my data".
 pub fn raw(conn: &mut PgConnection, id: i64) -> CoreResult<Option<UserRow>> {
     Ok(users::table.find(id).select(UserRow::as_select()).first(conn).optional()?)

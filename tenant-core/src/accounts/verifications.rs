@@ -41,6 +41,46 @@ impl Kind {
     }
 }
 
+/// What an action asks of the person taking it: a component setting (for example
+/// "signing this petition needs a FranceConnect verification").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "needs", content = "kind")]
+pub enum Requirement {
+    /// Anyone, signed in or not.
+    Nobody,
+    /// A signed-in account with a confirmed address or a linked identity.
+    Account,
+    /// A signed-in account with this verification.
+    Verification(Kind),
+}
+
+/// Whether a person may take an action, and if not, what they need to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "gate", content = "kind")]
+pub enum Gate {
+    Allowed,
+    /// Sign in (or create an account) first.
+    SignIn,
+    /// Get this verification first (the page says how).
+    Verify(Kind),
+}
+
+/// Decides the gate for `user_id` (None: not signed in).
+pub fn gate(conn: &mut PgConnection, user_id: Option<i64>, requirement: Requirement) -> CoreResult<Gate> {
+    Ok(match (requirement, user_id) {
+        (Requirement::Nobody, _) => Gate::Allowed,
+        (_, None) => Gate::SignIn,
+        (Requirement::Account, Some(_)) => Gate::Allowed,
+        (Requirement::Verification(kind), Some(id)) => {
+            if has(conn, id, kind)? {
+                Gate::Allowed
+            } else {
+                Gate::Verify(kind)
+            }
+        }
+    })
+}
+
 #[derive(Clone, Debug, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = verifications)]
 pub struct Verification {
@@ -156,4 +196,34 @@ pub fn on_resident_list(conn: &mut PgConnection, email_hash: &str) -> CoreResult
 
 pub fn resident_list_size(conn: &mut PgConnection) -> CoreResult<i64> {
     Ok(resident_list::table.count().get_result(conn)?)
+}
+
+/// Gives the "resident list" verification to every live account whose confirmed
+/// address is on the list, and takes it from the others. `hash` is the tenant's keyed
+/// hash of an address (the list holds only those). Returns how many accounts hold it.
+pub fn sync_resident_verifications(conn: &mut PgConnection, hash: impl Fn(&str) -> String) -> CoreResult<usize> {
+    use crate::schema::tenant::users;
+    conn.transaction(|conn| {
+        let listed: std::collections::HashSet<String> =
+            resident_list::table.select(resident_list::email_hash).load::<String>(conn)?.into_iter().collect();
+        let people: Vec<(i64, Option<String>)> = users::table
+            .filter(users::deleted_at.is_null())
+            .filter(users::email_confirmed_at.is_not_null())
+            .select((users::id, users::email))
+            .load(conn)?;
+        let on_list: Vec<i64> = people
+            .into_iter()
+            .filter_map(|(id, email)| email.filter(|e| listed.contains(&hash(e))).map(|_| id))
+            .collect();
+        diesel::delete(
+            verifications::table
+                .filter(verifications::kind.eq(Kind::ResidentList.as_str()))
+                .filter(verifications::user_id.ne_all(&on_list)),
+        )
+        .execute(conn)?;
+        for id in &on_list {
+            grant(conn, *id, Kind::ResidentList, "", "resident_list", None)?;
+        }
+        Ok(on_list.len())
+    })
 }

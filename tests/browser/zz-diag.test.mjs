@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import { readFile } from 'node:fs/promises';
+import { launchChromium, newContextIn } from './helpers.mjs';
+const P = process.env;
+const site = (p) => `http://ville.localhost:${P.CIVITAS_TEST_HTTP_PORT}${p}`;
+test('diag', async () => {
+  const cfg = JSON.parse(await readFile(P.CIVITAS_TEST_OIDC_CONFIG, 'utf8'));
+  const c = cfg.clients[0];
+  const r = await fetch(`http://127.0.0.1:${P.CIVITAS_TEST_PROV_PORT}/api/v1/tenants/ville/identity-providers/fc`, { method: 'PUT', headers: { authorization: `Bearer ${P.CIVITAS_TEST_API_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'franceconnect', label: 'FranceConnect', issuer: P.CIVITAS_TEST_OIDC_ISSUER, client_id: c.client_id, client_secret: c.client_secret, acr_values: 'eidas1', enabled: true }) });
+  console.log('PUT', r.status);
+  const { browser, close } = await launchChromium();
+  // The POST as the browser sends it, answered by the server (no redirect followed).
+  const a = await newContextIn(browser, 'fr-FR');
+  const pa = await a.newPage();
+  await pa.goto(site('/sign-in?next=/account'));
+  const csrf = await pa.locator('form[action="/auth/fc/login"] input[name="csrf"]').inputValue();
+  const resp = await a.request.post(site('/auth/fc/login'), { form: { csrf, next: '/account' }, maxRedirects: 0 });
+  console.log('POST /auth/fc/login ->', resp.status(), 'Location:', resp.headers().location?.replace(/(state|nonce|code_challenge)=[^&]+/g, '$1=…'), '| CSP:', resp.headers()['content-security-policy']);
+  // Sign in with CSP bypassed, then sign out in a context that enforces it.
+  const b = await newContextIn(browser, 'fr-FR', { bypassCSP: true });
+  const pb = await b.newPage();
+  await pb.goto(site('/sign-in?next=/account'));
+  await Promise.all([pb.waitForURL(/interaction/), pb.locator('button.button-franceconnect').click()]);
+  await Promise.all([pb.waitForURL(/auth\/welcome/), pb.getByRole('button', { name: 'Se connecter' }).click()]);
+  await pb.fill('#nickname', 'Diag'); await pb.check('#terms');
+  await Promise.all([pb.waitForURL(/\/account$/), pb.getByRole('button', { name: 'Créer mon compte' }).click()]);
+  const state = await b.storageState();
+  const d = await newContextIn(browser, 'fr-FR', { storageState: state });
+  const pd = await d.newPage();
+  pd.on('console', (m) => console.log('CONSOLE', m.type(), m.text()));
+  pd.on('requestfailed', (q) => console.log('FAILED', q.method(), q.url().slice(0, 120), q.failure()?.errorText));
+  await pd.goto(site('/account'));
+  console.log('signed in as', await pd.locator('header a[href="/account"]').innerText());
+  await pd.locator('header button', { hasText: 'Se déconnecter' }).click();
+  await pd.waitForTimeout(2000);
+  console.log('after sign-out click: URL', pd.url(), 'header:', (await pd.locator('header nav.account-nav').innerText()).replace(/\s+/g, ' '));
+  await pd.goto(site('/account'));
+  console.log('then /account ->', pd.url());
+  await close();
+});
