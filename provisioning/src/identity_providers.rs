@@ -107,7 +107,7 @@ fn check_issuer(issuer: &str) -> CoreResult<()> {
     }
 }
 
-fn tenant_id(conn: &mut PgConnection, slug: &TenantSlug) -> CoreResult<Uuid> {
+pub(crate) fn tenant_id(conn: &mut PgConnection, slug: &TenantSlug) -> CoreResult<Uuid> {
     tenants::table
         .filter(tenants::slug.eq(slug.as_str()))
         .select(tenants::id)

@@ -16,3 +16,4 @@ mod oidc;
 mod provisioning_api;
 mod provisioning_atomicity;
 mod routing;
+mod tenant_mail;

@@ -5,6 +5,7 @@ mod delete;
 mod exports;
 mod identity_providers;
 mod list;
+mod mail;
 mod show;
 mod update;
 
@@ -20,6 +21,9 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(identity_providers::list)
         .service(identity_providers::put_provider)
         .service(identity_providers::delete_provider)
+        .service(mail::get_mail)
+        .service(mail::put_mail)
+        .service(mail::delete_mail)
         .service(change_status::suspend_tenant)
         .service(change_status::resume_tenant);
 }
