@@ -83,6 +83,9 @@ pub struct Settings {
     pub pool: PoolOptions,
     pub workers: usize,
     pub page_cache_ttl: Duration,
+    /// Benchmarks and tests only (`CIVITAS_TEST_EXTRA_TENANT_MIGRATIONS`): a folder of
+    /// tenant migrations the create and upgrade jobs run after the embedded ones.
+    pub extra_tenant_migrations: Option<PathBuf>,
 }
 
 impl Settings {

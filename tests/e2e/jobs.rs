@@ -16,7 +16,11 @@ use crate::support::{tenants, TestDb};
 
 fn runner(tdb: &TestDb, blobs: Arc<LocalBlobStore>, lease: Duration) -> Runner {
     let handler: Arc<dyn JobHandler> = Arc::new(CreateTenantJob { blobs, migrations: embedded_migrations() });
-    Runner::new(tdb.db(2), vec![handler], RunnerOptions { lease, poll: Duration::from_millis(50), observer: None })
+    Runner::new(
+        tdb.db(2),
+        vec![handler],
+        RunnerOptions { lease, poll: Duration::from_millis(50), ..RunnerOptions::default() },
+    )
 }
 
 #[test]
@@ -232,7 +236,7 @@ fn an_upgrade_migrates_every_tenant_reports_a_failing_one_without_stopping_and_r
     let worker = Runner::new(
         tdb.db(4),
         vec![upgrade],
-        RunnerOptions { lease: Duration::from_secs(30), poll: Duration::from_millis(50), observer: None },
+        RunnerOptions { lease: Duration::from_secs(30), poll: Duration::from_millis(50), ..RunnerOptions::default() },
     );
     let id = enqueue_upgrade(&db, 3, &Actor::system()).unwrap();
 

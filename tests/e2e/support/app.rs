@@ -67,6 +67,7 @@ pub fn settings_for(url: &str, config: &TestConfig, data_dir: PathBuf) -> Settin
         },
         workers: config.workers,
         page_cache_ttl: Duration::from_millis(config.page_cache_ms),
+        extra_tenant_migrations: None,
     }
 }
 
