@@ -10,9 +10,11 @@ Run with the venv's python (django, django-tenants, psycopg2-binary from PyPI):
       unique key and partial indexes), creates database NAME and migrates the
       shared schema.
   django_baseline.py create  --dir D --count N --out FILE.json
+                             [--civitas-api URL --civitas-token T --civitas-out FILE.json]
       creates N tenants the django-tenants way, one at a time, each timed:
       Client(schema_name=...).save() (CREATE SCHEMA + migrate_schemas for it),
-      its primary Domain, and the same four default pages Civitas writes.
+      its primary Domain, and the same four default pages Civitas writes; with
+      --civitas-*, interleaved with N Civitas creates (civitas_driver.create_one).
   django_baseline.py upgrade --dir D --out FILE.json
       adds one migration to `content` (a new table and a new column on pages,
       as the Civitas run does), then times `manage.py migrate_schemas --tenant`.
@@ -214,14 +216,18 @@ def default_pages(name):
 
 
 def create(args):
+    """Django tenants one at a time; with --civitas-api, interleaved with Civitas
+    creates (pair i: one of each, the order alternating), so both see the same
+    load from anything else on the machine."""
     django_in(args.dir)
     from content.models import Page
     from customers.models import Client, Domain
     from django_tenants.utils import schema_context
 
-    times = []
-    started = time.monotonic()
-    for i in range(args.count):
+    sys.path.insert(0, HERE)
+    import civitas_driver
+
+    def django_one(i):
         slug = f"bench{i:04d}"
         t0 = time.monotonic()
         client = Client(schema_name=f"t_{slug}", name=f"Benchmark tenant {i}")
@@ -229,19 +235,36 @@ def create(args):
         Domain(domain=f"{slug}.test", tenant=client, is_primary=True).save()
         with schema_context(client.schema_name):
             Page.objects.bulk_create([Page(**p) for p in default_pages(client.name)])
-        times.append(time.monotonic() - t0)
+        return time.monotonic() - t0
+
+    times, civitas = [], []
+    started = time.monotonic()
+    for i in range(args.count):
+        if args.civitas_api and i % 2 == 0:
+            civitas.append(civitas_driver.create_one(args.civitas_api, args.civitas_token, i))
+        times.append(django_one(i))
+        if args.civitas_api and i % 2 == 1:
+            civitas.append(civitas_driver.create_one(args.civitas_api, args.civitas_token, i))
         if (i + 1) % 100 == 0:
-            print(f"  {i + 1} tenants, last {times[-1] * 1000:.0f} ms, median so far "
-                  f"{statistics.median(times) * 1000:.0f} ms", flush=True)
+            line = f"  {i + 1} tenants, median so far: django-tenants {statistics.median(times) * 1000:.0f} ms"
+            if civitas:
+                line += f", Civitas {statistics.median(c[0] for c in civitas) * 1000:.0f} ms"
+            print(line, flush=True)
+    wall = time.monotonic() - started
     result = {
         "tenants": args.count,
-        "wall_s": round(time.monotonic() - started, 1),
+        "wall_s": round(wall, 1),
+        "sum_s": round(sum(times), 1),
         "create": summary(times),
         "first_100_median_ms": round(statistics.median(times[:100]) * 1000, 1),
         "last_100_median_ms": round(statistics.median(times[-100:]) * 1000, 1),
     }
     json.dump(result, open(args.out, "w"), indent=2)
     print(json.dumps(result, indent=2))
+    if civitas:
+        both = civitas_driver.create_result(civitas, wall)
+        json.dump(both, open(args.civitas_out, "w"), indent=2)
+        print(json.dumps(both, indent=2))
 
 
 def upgrade(args):
@@ -265,6 +288,9 @@ def main():
     c = sub.add_parser("create")
     c.add_argument("--count", type=int, required=True)
     c.add_argument("--out", required=True)
+    c.add_argument("--civitas-api")
+    c.add_argument("--civitas-token")
+    c.add_argument("--civitas-out")
     u = sub.add_parser("upgrade")
     u.add_argument("--out", required=True)
     for p in (s, c, u):

@@ -8,7 +8,8 @@
 #   TENANTS=50 bash tests/load/provisioning/run.sh      # a quick try
 #
 # What is measured (see BENCHMARKS.md for the figures):
-#   - create: per tenant, from just before `POST /api/v1/tenants` until
+#   - create: Civitas and django-tenants interleaved, one tenant of each in turn,
+#     so both see the same background load. Civitas: per tenant, from just before `POST /api/v1/tenants` until
 #     `GET /api/v1/jobs/{id}` (polled every 20 ms) says `succeeded`, i.e. the
 #     job's `create` step (catalog rows, schema, every tenant migration, default
 #     pages: one transaction) and its `activate` step have committed. One create
@@ -90,6 +91,7 @@ sizes() { # database label: one JSON object
          'pg_attribute_rows', (SELECT count(*) FROM pg_attribute))" "$1"
 }
 fail() { echo "BENCHMARK FAILED: $*" >&2; exit 1; }
+phase() { echo "$(date +%T) phase $1" >>"$out/load.log"; }
 
 {
   echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME")"
@@ -98,11 +100,13 @@ fail() { echo "BENCHMARK FAILED: $*" >&2; exit 1; }
   echo "python packages: $(tr -s ' \n' ' ' <"$out/python-packages.txt")"
   echo "tenants: $TENANTS, upgrade concurrency: $CONCURRENCY"
 } | tee "$out/machine.txt"
-# Load on the machine during the run (the other engineer's builds share the cores).
-( while true; do echo "$(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg) rustc $(pgrep -xc rustc || true)"; sleep 10; done ) \
-  >"$out/load.log" 2>/dev/null &
+# Load on the machine during the run (other builds may share the cores): every 5 s,
+# the load average and how many compilers run.
+( while true; do echo "$(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg) rustc $(pgrep -xc rustc || true)"; sleep 5; done ) \
+  >>"$out/load.log" 2>/dev/null &
 sampler_pid=$!
 
+phase "civitas start"
 echo "== Civitas: start, staff token"
 start_server
 "$bin" staff create --email bench@hebergeur.test >/dev/null 2>&1
@@ -110,20 +114,23 @@ token=$("$bin" staff token --email bench@hebergeur.test --name benchmark --scope
 api="http://127.0.0.1:$prov_port"
 sizes civitas before-create >"$out/civitas-size-before.json"
 
-echo "== Civitas: create $TENANTS tenants through POST /api/v1/tenants, one at a time"
-python3 "$here/civitas_driver.py" create --api "$api" --token "$token" --count "$TENANTS" --out "$out/civitas-create.json"
+phase "django-tenants setup"
+"$venv/bin/python" "$here/django_baseline.py" setup --dir "$data/django" --host "$data/pg/run" --db django_bench
+sizes django_bench before-create >"$out/django-size-before.json"
+
+phase "create"
+echo "== create $TENANTS tenants: Civitas through POST /api/v1/tenants, django-tenants in-process (database"
+echo "   django_bench, same PostgreSQL), interleaved one by one so both share whatever else loads the machine"
+"$venv/bin/python" "$here/django_baseline.py" create --dir "$data/django" --count "$TENANTS" --out "$out/django-create.json" \
+  --civitas-api "$api" --civitas-token "$token" --civitas-out "$out/civitas-create.json"
 active=$(sql "SELECT count(*) FROM catalog.tenants WHERE status = 'active' AND slug LIKE 'bench%'")
 schemas=$(sql "SELECT count(*) FROM pg_tables WHERE schemaname LIKE 't\_bench%' AND tablename IN ('pages', 'blog_posts')")
 [ "$active" = "$TENANTS" ] || fail "$active active tenants, expected $TENANTS"
 [ "$schemas" = $((2 * TENANTS)) ] || fail "$schemas tenant tables, expected $((2 * TENANTS))"
 sizes civitas after-create >"$out/civitas-size-after.json"
-
-echo "== django-tenants: the same on the same PostgreSQL (database django_bench)"
-"$venv/bin/python" "$here/django_baseline.py" setup --dir "$data/django" --host "$data/pg/run" --db django_bench
-sizes django_bench before-create >"$out/django-size-before.json"
-"$venv/bin/python" "$here/django_baseline.py" create --dir "$data/django" --count "$TENANTS" --out "$out/django-create.json"
 sizes django_bench after-create >"$out/django-size-after.json"
 
+phase "civitas upgrade"
 echo "== Civitas: restart with one new tenant migration, upgrade every tenant (POST /api/v1/upgrades)"
 extra="$data/extra-migrations/2099-01-01-000001_upgrade_probe"
 mkdir -p "$extra"
@@ -151,10 +158,12 @@ echo "upgrade check: migration recorded in $recorded schemas, column in $columns
   || fail "the upgrade did not reach every tenant"
 sizes civitas after-upgrade >"$out/civitas-size-upgraded.json"
 
+phase "django-tenants upgrade"
 echo "== django-tenants: one new migration, manage.py migrate_schemas --tenant"
 "$venv/bin/python" "$here/django_baseline.py" upgrade --dir "$data/django" --out "$out/django-upgrade.json"
 dj_columns=$(sql "SELECT count(*) FROM information_schema.columns WHERE table_schema LIKE 't\_bench%' AND table_name = 'pages' AND column_name = 'probe'" django_bench)
 [ "$dj_columns" = "$TENANTS" ] || fail "django-tenants upgraded $dj_columns of $TENANTS tenants"
+phase "end"
 stop_server
 kill "$sampler_pid" 2>/dev/null || true
 sampler_pid=""
