@@ -13,4 +13,6 @@ mod metrics;
 mod migrations;
 mod provisioning_api;
 mod provisioning_atomicity;
+mod purge_exports;
 mod routing;
+mod upgrade_crash;

@@ -11,19 +11,19 @@ use crate::support::http::{get, send, Resp};
 use crate::support::sql::count;
 use crate::support::{TestApp, TestConfig, TestDb};
 
-fn token(tdb: &TestDb, scopes: Scopes, valid_for: chrono::Duration) -> String {
+pub(crate) fn token(tdb: &TestDb, scopes: Scopes, valid_for: chrono::Duration) -> String {
     let db = tdb.db(1);
     let email = StaffEmail::parse("ops@hebergeur.test").unwrap();
     let _ = create_staff(&db, &email, &Actor::system());
     create_token(&db, &email, "tests", scopes, valid_for, &Actor::system()).unwrap().secret
 }
 
-fn call(app: &TestApp, method: &str, path: &str, token: &str, body: &str) -> Resp {
+pub(crate) fn call(app: &TestApp, method: &str, path: &str, token: &str, body: &str) -> Resp {
     let auth = format!("Bearer {token}");
     send(app.prov, method, path, &[("Authorization", &auth), ("Content-Type", "application/json")], body.as_bytes())
 }
 
-fn wait_for_job(app: &TestApp, token: &str, location: &str) -> serde_json::Value {
+pub(crate) fn wait_for_job(app: &TestApp, token: &str, location: &str) -> serde_json::Value {
     let start = Instant::now();
     loop {
         let job = call(app, "GET", location, token, "").json()["job"].clone();
