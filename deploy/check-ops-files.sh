@@ -5,7 +5,8 @@
 #   - the Grafana dashboard is valid JSON,
 #   - every civitas_* metric used by the alerts and the dashboard is one the
 #     binary declares (string literals in platform/src/metrics.rs, or
-#     deploy/metric-names.txt while that file does not exist),
+#     deploy/metric-names.txt while that file does not exist), and
+#     deploy/metric-names.txt lists exactly the declared names,
 #   - the systemd unit has ExecStart, User and [Install]
 #     (systemd-analyze verify is not reliable in containers/CI).
 #
@@ -166,6 +167,18 @@ check_metric_names() {
 
 check_metric_names "$PROM_RULES"
 check_metric_names "$DASHBOARD"
+
+# metric-names.txt (which the e2e tests check against a live /metrics) lists exactly
+# the names the code declares.
+if [ -f "$METRICS_RS" ] && [ -f "$METRICS_FALLBACK" ]; then
+    listed=$( { grep -oE '^[[:space:]]*civitas_[a-z_]+' "$METRICS_FALLBACK" || true; } | sed -E 's/^[[:space:]]+//' | sort -u)
+    drift=$(diff <(printf '%s\n' "$declared") <(printf '%s\n' "$listed") || true)
+    if [ -z "$drift" ]; then
+        pass "$METRICS_FALLBACK lists the names declared in $METRICS_RS ($(printf '%s\n' "$listed" | wc -l | tr -d ' ') names)"
+    else
+        fail "$METRICS_FALLBACK lists the names declared in $METRICS_RS" "$drift"
+    fi
+fi
 
 # --- (e) systemd unit --------------------------------------------------------------
 

@@ -75,5 +75,8 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
         page_cache_ttl: Duration::from_millis(
             serve.and_then(|s| s.page_cache_ms).or(file.page_cache_ms).unwrap_or(1000),
         ),
+        extra_tenant_migrations: std::env::var_os("CIVITAS_TEST_EXTRA_TENANT_MIGRATIONS")
+            .filter(|v| !v.is_empty())
+            .map(Into::into),
     })
 }

@@ -28,6 +28,9 @@ pub struct Metrics {
     pub jobs: IntCounterVec,
     /// Time a provisioning job attempt took, by kind.
     pub job_duration: prometheus::HistogramVec,
+    upgrade_total: IntGauge,
+    upgrade_done: IntGauge,
+    upgrade_failed: IntGauge,
 }
 
 impl Metrics {
@@ -80,6 +83,18 @@ impl Metrics {
             }
             job_duration.with_label_values(&[kind]);
         }
+        let upgrade_total = IntGauge::new(
+            "civitas_upgrade_tenants_total",
+            "Tenants the latest upgrade job run by this process covers (0 before any).",
+        )?;
+        let upgrade_done = IntGauge::new(
+            "civitas_upgrade_tenants_done",
+            "Tenants of the latest upgrade job upgraded so far, earlier attempts included.",
+        )?;
+        let upgrade_failed = IntGauge::new(
+            "civitas_upgrade_tenants_failed",
+            "Tenants whose upgrade failed in the latest upgrade job attempt (retried later).",
+        )?;
         let build_info = IntGaugeVec::new(Opts::new("civitas_build_info", "Civitas build, value 1."), &["version"])?;
         build_info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
         registry.register(Box::new(requests.clone()))?;
@@ -95,6 +110,9 @@ impl Metrics {
         registry.register(Box::new(cache_misses.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
         registry.register(Box::new(job_duration.clone()))?;
+        registry.register(Box::new(upgrade_total.clone()))?;
+        registry.register(Box::new(upgrade_done.clone()))?;
+        registry.register(Box::new(upgrade_failed.clone()))?;
         registry.register(Box::new(build_info))?;
         Ok(Self {
             registry,
@@ -111,6 +129,9 @@ impl Metrics {
             cache_misses,
             jobs,
             job_duration,
+            upgrade_total,
+            upgrade_done,
+            upgrade_failed,
         })
     }
 
@@ -161,5 +182,14 @@ impl Metrics {
     pub fn observe_job(&self, kind: &str, outcome: &str, seconds: f64) {
         self.jobs.with_label_values(&[kind, outcome]).inc();
         self.job_duration.with_label_values(&[kind]).observe(seconds);
+    }
+
+    /// Records how far a job with one step per tenant has gone (the upgrade).
+    pub fn observe_job_progress(&self, kind: &str, progress: provisioning::jobs::StepProgress) {
+        if kind == provisioning::upgrade_tenants::KIND {
+            self.upgrade_total.set(progress.total as i64);
+            self.upgrade_done.set(progress.done as i64);
+            self.upgrade_failed.set(progress.failed as i64);
+        }
     }
 }

@@ -90,6 +90,9 @@ pub struct Settings {
     /// The platform's mail server; `None` writes messages to files under the data dir.
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// Benchmarks and tests only (`CIVITAS_TEST_EXTRA_TENANT_MIGRATIONS`): a folder of
+    /// tenant migrations the create and upgrade jobs run after the embedded ones.
+    pub extra_tenant_migrations: Option<PathBuf>,
 }
 
 impl Settings {

@@ -213,6 +213,13 @@ impl JobHandler for ExportTenantJob {
         let bytes = self.blobs.get(&key)?.ok_or_else(|| CoreError::NotFound("the export file is missing".into()))?;
         let (size, digest, created_by) = (bytes.len() as i64, sha256(&bytes), ctx.job.created_by.clone());
         ctx.step("record", |conn| {
+            // Purged while the archive was being written: not retried, and
+            // `abandon` removes the archive.
+            let alive: Option<Uuid> =
+                tenants::table.find(payload.tenant_id).select(tenants::id).for_update().first(conn).optional()?;
+            if alive.is_none() {
+                return Err(CoreError::NotFound(format!("tenant {:?} was purged during its export", payload.slug)));
+            }
             diesel::insert_into(tenant_exports::table)
                 .values((
                     tenant_exports::id.eq(payload.export_id),
@@ -226,6 +233,15 @@ impl JobHandler for ExportTenantJob {
             Ok(())
         })?;
         Ok(serde_json::json!({ "export_id": payload.export_id, "size_bytes": size, "sha256": digest }))
+    }
+
+    /// Removes an archive that was written but never recorded.
+    fn abandon(&self, ctx: &mut JobContext) -> CoreResult<()> {
+        let payload: Payload = ctx.payload()?;
+        if ctx.is_done("record") {
+            return Ok(());
+        }
+        self.blobs.delete(&BlobKey::new(payload.tenant_id, &format!("exports/{}.tar.gz", payload.export_id))?)
     }
 }
 

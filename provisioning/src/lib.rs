@@ -11,6 +11,7 @@ pub mod console;
 pub mod create_tenant;
 pub mod delete_tenant;
 pub mod export_tenant;
+pub mod extra_migrations;
 pub mod identity_providers;
 pub mod jobs;
 pub mod mail_settings;

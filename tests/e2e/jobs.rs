@@ -16,7 +16,11 @@ use crate::support::{tenants, TestDb};
 
 fn runner(tdb: &TestDb, blobs: Arc<LocalBlobStore>, lease: Duration) -> Runner {
     let handler: Arc<dyn JobHandler> = Arc::new(CreateTenantJob { blobs, migrations: embedded_migrations() });
-    Runner::new(tdb.db(2), vec![handler], RunnerOptions { lease, poll: Duration::from_millis(50), observer: None })
+    Runner::new(
+        tdb.db(2),
+        vec![handler],
+        RunnerOptions { lease, poll: Duration::from_millis(50), ..RunnerOptions::default() },
+    )
 }
 
 #[test]
@@ -232,7 +236,7 @@ fn an_upgrade_migrates_every_tenant_reports_a_failing_one_without_stopping_and_r
     let worker = Runner::new(
         tdb.db(4),
         vec![upgrade],
-        RunnerOptions { lease: Duration::from_secs(30), poll: Duration::from_millis(50), observer: None },
+        RunnerOptions { lease: Duration::from_secs(30), poll: Duration::from_millis(50), ..RunnerOptions::default() },
     );
     let id = enqueue_upgrade(&db, 3, &Actor::system()).unwrap();
 
@@ -270,4 +274,37 @@ fn an_upgrade_migrates_every_tenant_reports_a_failing_one_without_stopping_and_r
             1
         );
     }
+}
+
+#[test]
+fn an_idle_worker_waits_for_its_poll_unless_a_queued_job_wakes_it() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let blobs = Arc::new(LocalBlobStore::new(temp_dir("blobs")));
+    let handler: Arc<dyn JobHandler> =
+        Arc::new(CreateTenantJob { blobs: blobs.clone(), migrations: embedded_migrations() });
+    let runner = Runner::new(
+        tdb.db(2),
+        vec![handler],
+        RunnerOptions { poll: Duration::from_secs(60), ..RunnerOptions::default() },
+    );
+    let workers = runner.spawn_workers(1, "idle").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let spec = tenants::spec("woken", &["woken.test"], &[]);
+    let id = create_tenant::enqueue_create(&db, &*blobs, &spec, &Actor::system(), 1).unwrap();
+    let mut conn = tdb.conn();
+    let status = |conn: &mut PgConnection| {
+        count(conn, &format!("SELECT count(*) AS n FROM catalog.jobs WHERE id = '{id}' AND status = 'succeeded'"))
+    };
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(status(&mut conn), 0, "the worker looked before its poll without being woken");
+    let woken = Instant::now();
+    runner.waker().wake();
+    while status(&mut conn) == 0 {
+        assert!(woken.elapsed() < Duration::from_secs(10), "the woken worker did not take the job");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let stopping = Instant::now();
+    drop(workers);
+    assert!(stopping.elapsed() < Duration::from_secs(5), "stopping waited for the poll");
 }

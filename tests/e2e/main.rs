@@ -15,5 +15,7 @@ mod migrations;
 mod oidc;
 mod provisioning_api;
 mod provisioning_atomicity;
+mod purge_exports;
 mod routing;
 mod tenant_mail;
+mod upgrade_crash;

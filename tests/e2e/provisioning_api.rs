@@ -23,7 +23,7 @@ pub(crate) fn call(app: &TestApp, method: &str, path: &str, token: &str, body: &
     send(app.prov, method, path, &[("Authorization", &auth), ("Content-Type", "application/json")], body.as_bytes())
 }
 
-fn wait_for_job(app: &TestApp, token: &str, location: &str) -> serde_json::Value {
+pub(crate) fn wait_for_job(app: &TestApp, token: &str, location: &str) -> serde_json::Value {
     let start = Instant::now();
     loop {
         let job = call(app, "GET", location, token, "").json()["job"].clone();

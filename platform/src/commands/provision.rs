@@ -7,7 +7,7 @@ use crate::settings::Settings;
 pub fn serve(settings: &Settings) -> anyhow::Result<()> {
     let database = Database::open(settings)?;
     let state = build_state(settings, database.db.clone())?;
-    let (prov, runner) = provisioning_state(&state)?;
+    let (prov, runner) = provisioning_state(settings, &state)?;
     let _workers = runner.spawn_workers(2, "provision")?;
     let addr = settings.provisioning_addr.clone();
     actix_rt::System::new().block_on(async move {

@@ -7,7 +7,8 @@ use provisioning::console::Views;
 use provisioning::create_tenant::{embedded_migrations, CreateTenantJob};
 use provisioning::delete_tenant::PurgeTenantJob;
 use provisioning::export_tenant::ExportTenantJob;
-use provisioning::jobs::{Runner, RunnerOptions};
+use provisioning::extra_migrations::embedded_and_extra;
+use provisioning::jobs::{Runner, RunnerOptions, StepProgress};
 use provisioning::upgrade_tenants::UpgradeTenantsJob;
 use tenant_core::db::listener::{DirectoryWatcher, WatchOptions};
 use tenant_core::secrets::{Keyring, MasterKey};
@@ -44,7 +45,29 @@ pub fn keyring(settings: &Settings) -> anyhow::Result<Keyring> {
 }
 
 /// The provisioning side of a process: its state and the job workers.
-pub fn provisioning_state(state: &AppState) -> anyhow::Result<(ProvisioningState, Runner)> {
+pub fn provisioning_state(settings: &Settings, state: &AppState) -> anyhow::Result<(ProvisioningState, Runner)> {
+    let migrations = match &settings.extra_tenant_migrations {
+        None => embedded_migrations(),
+        Some(dir) => {
+            let (factory, versions) = embedded_and_extra(dir)?;
+            tracing::warn!(dir = %dir.display(), versions = %versions.join(", "), "test setting: extra tenant migrations for the create and upgrade jobs");
+            factory
+        }
+    };
+    let runner = Runner::new(
+        state.db.clone(),
+        vec![
+            Arc::new(CreateTenantJob { blobs: state.blobs.clone(), migrations: Arc::clone(&migrations) }),
+            Arc::new(UpgradeTenantsJob { migrations }),
+            Arc::new(PurgeTenantJob { blobs: state.blobs.clone() }),
+            Arc::new(ExportTenantJob { blobs: state.blobs.clone() }),
+        ],
+        RunnerOptions {
+            observer: Some(job_observer(state)),
+            progress: Some(progress_observer(state)),
+            ..RunnerOptions::default()
+        },
+    );
     let themes: Arc<[String]> = state.themes.names().into_iter().map(str::to_owned).collect();
     let prov = ProvisioningState {
         db: state.db.clone(),
@@ -54,17 +77,8 @@ pub fn provisioning_state(state: &AppState) -> anyhow::Result<(ProvisioningState
         views: Arc::new(Views::new().map_err(anyhow::Error::msg)?),
         sign_in_limiter: Arc::default(),
         secure_cookies: false,
+        job_waker: runner.waker(),
     };
-    let runner = Runner::new(
-        state.db.clone(),
-        vec![
-            Arc::new(CreateTenantJob { blobs: state.blobs.clone(), migrations: embedded_migrations() }),
-            Arc::new(UpgradeTenantsJob { migrations: embedded_migrations() }),
-            Arc::new(PurgeTenantJob { blobs: state.blobs.clone() }),
-            Arc::new(ExportTenantJob { blobs: state.blobs.clone() }),
-        ],
-        RunnerOptions { observer: Some(job_observer(state)), ..RunnerOptions::default() },
-    );
     Ok((prov, runner))
 }
 
@@ -74,7 +88,7 @@ pub fn serve_state(settings: &Settings, state: AppState) -> anyhow::Result<()> {
         tracing::warn!(error = %e, "tenant directory not loaded yet; /readyz says 503 until it is");
     }
     let _watcher = DirectoryWatcher::spawn(state.db.clone(), Arc::clone(&state.directory), WatchOptions::default())?;
-    let (prov, runner) = provisioning_state(&state)?;
+    let (prov, runner) = provisioning_state(settings, &state)?;
     let _workers = runner.spawn_workers(2, "serve")?;
     let options = ServeOptions {
         http: settings.http_addr.clone(),
@@ -107,4 +121,9 @@ pub fn announce(running: &Running) {
 fn job_observer(state: &AppState) -> provisioning::jobs::JobObserver {
     let metrics = state.metrics.clone();
     Arc::new(move |kind: &str, outcome: &str, seconds: f64| metrics.observe_job(kind, outcome, seconds))
+}
+
+fn progress_observer(state: &AppState) -> provisioning::jobs::ProgressObserver {
+    let metrics = state.metrics.clone();
+    Arc::new(move |kind: &str, progress: StepProgress| metrics.observe_job_progress(kind, progress))
 }

@@ -35,6 +35,8 @@ pub struct ProvisioningState {
     pub sign_in_limiter: Arc<SignInLimiter>,
     /// Cookies marked `Secure` (when served over TLS).
     pub secure_cookies: bool,
+    /// Wakes this process's job workers when a route queues a job.
+    pub job_waker: crate::jobs::JobWaker,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -32,7 +32,10 @@ fn after_job(
     job: Result<Uuid, CoreError>,
 ) -> Result<HttpResponse, SignInRequired> {
     match job {
-        Ok(id) => Ok(see_other(&format!("/jobs/{id}"))),
+        Ok(id) => {
+            state.job_waker.wake();
+            Ok(see_other(&format!("/jobs/{id}")))
+        }
         Err(CoreError::NotFound(_)) => Ok(state.views.not_found(console.locale)),
         Err(CoreError::Invalid(m)) | Err(CoreError::Conflict(m)) => {
             let mut ctx = console.context("tenants");

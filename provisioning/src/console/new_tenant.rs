@@ -195,7 +195,10 @@ async fn create(
     .await
     .map_err(|_| SignInRequired::Unavailable)?;
     match queued {
-        Ok(id) => Ok(see_other(&format!("/jobs/{id}"))),
+        Ok(id) => {
+            state.job_waker.wake();
+            Ok(see_other(&format!("/jobs/{id}")))
+        }
         Err(e) => Ok(refuse(&state, &console, &values, e)),
     }
 }

@@ -5,6 +5,7 @@ use diesel::pg::PgConnection;
 use tenant_core::{CoreResult, Db};
 
 use super::queue::{self, Job};
+use super::runner::{ProgressObserver, StepProgress};
 
 pub struct JobContext {
     pub db: Db,
@@ -13,11 +14,13 @@ pub struct JobContext {
     lease: Duration,
     /// Total number of steps, for progress.
     total_steps: usize,
+    /// Told of progress through [`JobContext::steps_concurrently`].
+    pub(crate) progress: Option<ProgressObserver>,
 }
 
 impl JobContext {
     pub(crate) fn new(db: Db, job: Job, worker: String, lease: Duration, total_steps: usize) -> Self {
-        Self { db, job, worker, lease, total_steps: total_steps.max(1) }
+        Self { db, job, worker, lease, total_steps: total_steps.max(1), progress: None }
     }
 
     /// The job's payload, as its handler wrote it.
@@ -73,6 +76,14 @@ impl JobContext {
         let completed = parking_lot::Mutex::new(Vec::new());
         let lost = std::sync::atomic::AtomicBool::new(false);
         let (id, worker, lease, db) = (self.job.id, self.worker.as_str(), self.lease, &self.db);
+        let (kind, observer) = (self.job.kind.as_str(), self.progress.as_ref());
+        let report = |done: usize, failed: usize| {
+            if let Some(observer) = observer {
+                observer(kind, StepProgress { done, failed, total: names.len() });
+            }
+        };
+        report(done_before, 0);
+        let reporting = parking_lot::Mutex::new(());
         std::thread::scope(|scope| {
             for _ in 0..concurrency.max(1) {
                 scope.spawn(|| loop {
@@ -99,6 +110,11 @@ impl JobContext {
                         }
                         Err(e) => failures.lock().push(((*name).clone(), e.to_string())),
                     }
+                    // One report at a time, each reading the counts then: never backwards.
+                    let _one_at_a_time = reporting.lock();
+                    let failed = failures.lock().len();
+                    let done = done_before + completed.lock().len();
+                    report(done, failed);
                 });
             }
         });

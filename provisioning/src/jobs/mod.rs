@@ -11,4 +11,4 @@ mod runner;
 
 pub use context::JobContext;
 pub use queue::{enqueue, find, list_recent, Job, JobStatus, NewJob};
-pub use runner::{JobHandler, JobObserver, Runner, RunnerOptions, Workers};
+pub use runner::{JobHandler, JobObserver, JobWaker, ProgressObserver, Runner, RunnerOptions, StepProgress, Workers};

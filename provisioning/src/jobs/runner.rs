@@ -28,16 +28,59 @@ pub trait JobHandler: Send + Sync {
 /// `failed`) and seconds taken. The platform turns it into metrics.
 pub type JobObserver = Arc<dyn Fn(&str, &str, f64) + Send + Sync>;
 
+/// Told of a job's progress through many steps (the upgrade's one step per
+/// tenant): job kind, then steps done, failed and in all.
+pub type ProgressObserver = Arc<dyn Fn(&str, StepProgress) + Send + Sync>;
+
+/// Steps of one job attempt: done (by this attempt or an earlier one), failed in
+/// this attempt, and in all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepProgress {
+    pub done: usize,
+    pub failed: usize,
+    pub total: usize,
+}
+
 #[derive(Clone)]
 pub struct RunnerOptions {
     pub lease: Duration,
+    /// How long an idle worker waits before looking at the queue again, when no
+    /// [`JobWaker`] call tells it sooner.
     pub poll: Duration,
     pub observer: Option<JobObserver>,
+    pub progress: Option<ProgressObserver>,
 }
 
 impl Default for RunnerOptions {
     fn default() -> Self {
-        Self { lease: Duration::from_secs(60), poll: Duration::from_millis(500), observer: None }
+        Self { lease: Duration::from_secs(60), poll: Duration::from_millis(500), observer: None, progress: None }
+    }
+}
+
+/// Wakes this process's idle workers at once when a job is queued here, instead
+/// of leaving it to their next poll (jobs queued by another process still wait
+/// for the poll).
+#[derive(Clone, Default)]
+pub struct JobWaker(Arc<(parking_lot::Mutex<u64>, parking_lot::Condvar)>);
+
+impl JobWaker {
+    pub fn wake(&self) {
+        let (generation, idle) = &*self.0;
+        *generation.lock() += 1;
+        idle.notify_all();
+    }
+
+    fn generation(&self) -> u64 {
+        *self.0 .0.lock()
+    }
+
+    /// Waits up to `timeout` unless a wake came after `seen` was read.
+    fn wait(&self, seen: u64, timeout: Duration) {
+        let (generation, idle) = &*self.0;
+        let mut current = generation.lock();
+        if *current == seen {
+            idle.wait_for(&mut current, timeout);
+        }
     }
 }
 
@@ -47,12 +90,18 @@ pub struct Runner {
     db: Db,
     handlers: Arc<HashMap<&'static str, Arc<dyn JobHandler>>>,
     options: RunnerOptions,
+    waker: JobWaker,
 }
 
 impl Runner {
     pub fn new(db: Db, handlers: Vec<Arc<dyn JobHandler>>, options: RunnerOptions) -> Self {
         let handlers = handlers.into_iter().map(|h| (h.kind(), h)).collect();
-        Self { db, handlers: Arc::new(handlers), options }
+        Self { db, handlers: Arc::new(handlers), options, waker: JobWaker::default() }
+    }
+
+    /// What wakes this runner's idle workers.
+    pub fn waker(&self) -> JobWaker {
+        self.waker.clone()
     }
 
     /// Claims and runs one ready job; `None` when there was none.
@@ -79,6 +128,7 @@ impl Runner {
             return self.db.catalog(|conn| queue::find(conn, id)).map(Some);
         };
         let mut ctx = JobContext::new(self.db.clone(), job, worker.to_owned(), lease, handler.steps().len());
+        ctx.progress = self.options.progress.clone();
         let started = std::time::Instant::now();
         let observe = |outcome: &str| {
             if let Some(observer) = &self.options.observer {
@@ -120,16 +170,17 @@ impl Runner {
             let worker = format!("{name}-{}-{i}", std::process::id());
             threads.push(std::thread::Builder::new().name(format!("jobs-{i}")).spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
+                    let seen = runner.waker.generation();
                     match runner.run_next(&worker) {
                         Ok(Some(_)) => continue,
                         Ok(None) => {}
                         Err(e) => tracing::warn!(error = %e, "job worker could not reach the queue"),
                     }
-                    std::thread::sleep(runner.options.poll);
+                    runner.waker.wait(seen, runner.options.poll);
                 }
             })?);
         }
-        Ok(Workers { stop, threads })
+        Ok(Workers { stop, threads, waker: self.waker.clone() })
     }
 }
 
@@ -137,11 +188,13 @@ impl Runner {
 pub struct Workers {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    waker: JobWaker,
 }
 
 impl Drop for Workers {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.waker.wake();
         for t in self.threads.drain(..) {
             let _ = t.join();
         }

@@ -69,6 +69,7 @@ pub fn settings_for(url: &str, config: &TestConfig, data_dir: PathBuf) -> Settin
         page_cache_ttl: Duration::from_millis(config.page_cache_ms),
         smtp_url: None,
         mail_from: "Civitas <no-reply@civitas.localhost>".into(),
+        extra_tenant_migrations: None,
     }
 }
 
@@ -88,7 +89,7 @@ impl TestApp {
         state.directory.reload(&state.db).expect("directory");
         let watcher = DirectoryWatcher::spawn(state.db.clone(), Arc::clone(&state.directory), WatchOptions::default())
             .expect("watch");
-        let (prov, runner) = platform::commands::serve::provisioning_state(&state).expect("provisioning");
+        let (prov, runner) = platform::commands::serve::provisioning_state(&settings, &state).expect("provisioning");
         let workers = runner.spawn_workers(1, "test").expect("job workers");
         let options = ServeOptions {
             http: settings.http_addr.clone(),

@@ -47,6 +47,7 @@ pub async fn delete(
         Ok(db.catalog(|conn| jobs::find(conn, id))?)
     })
     .await??;
+    state.job_waker.wake();
     Ok(HttpResponse::Accepted()
         .insert_header((LOCATION, format!("/api/v1/jobs/{}", job.id)))
         .json(serde_json::json!({ "job": job })))
