@@ -29,6 +29,13 @@ pub struct Cli {
     /// The default sender of tenant mail (the tenant's name is shown as the sender name).
     #[arg(long, global = true, env = "CIVITAS_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// How people reach the tenant sites, for links in mail: `https` (the default), or
+    /// `http` in development.
+    #[arg(long, global = true, env = "CIVITAS_SITE_SCHEME")]
+    pub site_scheme: Option<String>,
+    /// The port in links to the tenant sites, when not the scheme's default.
+    #[arg(long, global = true, env = "CIVITAS_SITE_PORT")]
+    pub site_port: Option<u16>,
     /// Folder holding the themes (`default/` and the others).
     #[arg(long, global = true, env = "CIVITAS_THEMES_DIR")]
     pub themes_dir: Option<PathBuf>,

@@ -66,6 +66,12 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
         trusted_proxies: trusted,
         pool: PoolOptions { size: pool_size, ..PoolOptions::default() },
         workers,
+        site_scheme: match cli.site_scheme.clone().or(file.site_scheme).as_deref() {
+            None | Some("https") => "https".into(),
+            Some("http") => "http".into(),
+            Some(other) => anyhow::bail!("site scheme {other:?}: http or https"),
+        },
+        site_port: cli.site_port.or(file.site_port),
         smtp_url: cli.smtp_url.clone().or(file.smtp_url).filter(|u| !u.trim().is_empty()),
         mail_from: cli
             .mail_from

@@ -28,6 +28,8 @@ pub struct FileSettings {
     pub page_cache_ms: Option<u64>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    pub site_scheme: Option<String>,
+    pub site_port: Option<u16>,
 }
 
 impl FileSettings {
@@ -53,6 +55,8 @@ pub const KNOWN_ENV: &[&str] = &[
     "CIVITAS_WORKERS",
     "CIVITAS_PAGE_CACHE_MS",
     "CIVITAS_SMTP_URL",
+    "CIVITAS_SITE_SCHEME",
+    "CIVITAS_SITE_PORT",
     "CIVITAS_MAIL_FROM",
     "CIVITAS_LOG",
     "CIVITAS_LOG_FORMAT",
@@ -90,6 +94,9 @@ pub struct Settings {
     /// The platform's mail server; `None` writes messages to files under the data dir.
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// How people reach the tenant sites (for links in mail sent by jobs).
+    pub site_scheme: String,
+    pub site_port: Option<u16>,
     /// Benchmarks and tests only (`CIVITAS_TEST_EXTRA_TENANT_MIGRATIONS`): a folder of
     /// tenant migrations the create and upgrade jobs run after the embedded ones.
     pub extra_tenant_migrations: Option<PathBuf>,

@@ -1,7 +1,9 @@
-//! Creating a tenant, as a job with two steps:
+//! Creating a tenant, as a job with three steps:
 //! 1. `create`: in one transaction, the catalog rows (status `provisioning`), the
 //!    schema `t_<slug>`, the tenant migrations and the default pages;
-//! 2. `activate`: status `active`, which the catalog trigger announces to every
+//! 2. `invite_admin`: when a first administrator's address was given, their account
+//!    and an invitation mailed to them ([`crate::invitation`]);
+//! 3. `activate`: status `active`, which the catalog trigger announces to every
 //!    serving process.
 //!
 //! Killed at any moment, the job either resumes (a worker takes it over when its
@@ -23,6 +25,7 @@ use tenant_core::{CoreError, CoreResult, Db, Tenant, TenantStatus};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
+use crate::invitation::Invitations;
 use crate::jobs::{self, JobContext, JobHandler, NewJob, Runner, RunnerOptions};
 use crate::spec::{FieldError, TenantSpec};
 
@@ -58,6 +61,12 @@ struct Payload {
     theme: String,
     color: String,
     logo_key: Option<String>,
+    #[serde(default)]
+    max_users: Option<i32>,
+    #[serde(default)]
+    max_storage_bytes: Option<i64>,
+    #[serde(default)]
+    admin_email: Option<String>,
 }
 
 impl Payload {
@@ -79,6 +88,8 @@ impl Payload {
             modules: self.modules.iter().map(|m| ModuleName::parse(m)).collect::<CoreResult<_>>()?,
             logo_key: self.logo_key.clone(),
             created_by_job: Some(job),
+            max_users: self.max_users,
+            max_storage_bytes: self.max_storage_bytes,
         })
     }
 }
@@ -142,6 +153,9 @@ pub fn enqueue_create(
         theme: spec.theme.to_string(),
         color: spec.primary_color.to_string(),
         logo_key: logo_key.as_ref().map(BlobKey::to_stored),
+        max_users: spec.max_users,
+        max_storage_bytes: spec.max_storage_bytes,
+        admin_email: spec.admin_email.clone(),
     };
     let payload = serde_json::to_value(&payload).map_err(|e| CoreError::Invalid(e.to_string()))?;
     let queued = db.catalog(|conn| {
@@ -181,8 +195,11 @@ pub fn create_tenant_with(
     migrations: MigrationsFactory,
 ) -> CoreResult<Tenant> {
     let id = enqueue_create(db, &*blobs, &spec, actor, 1)?;
-    let runner =
-        Runner::new(db.clone(), vec![Arc::new(CreateTenantJob { blobs, migrations })], RunnerOptions::default());
+    let runner = Runner::new(
+        db.clone(),
+        vec![Arc::new(CreateTenantJob { blobs, migrations, invitations: None })],
+        RunnerOptions::default(),
+    );
     runner.run_job(&format!("inline-{}", std::process::id()), id)?;
     db.catalog(|conn| catalog::load_one(conn, &spec.slug))
 }
@@ -191,6 +208,9 @@ pub fn create_tenant_with(
 pub struct CreateTenantJob {
     pub blobs: Arc<dyn BlobStore>,
     pub migrations: MigrationsFactory,
+    /// How invitations are mailed; `None` (the CLI's inline create) refuses a spec
+    /// with a first administrator.
+    pub invitations: Option<Invitations>,
 }
 
 impl JobHandler for CreateTenantJob {
@@ -199,7 +219,7 @@ impl JobHandler for CreateTenantJob {
     }
 
     fn steps(&self) -> &'static [&'static str] {
-        &["create", "activate"]
+        &["create", "invite_admin", "activate"]
     }
 
     fn run(&self, ctx: &mut JobContext) -> CoreResult<serde_json::Value> {
@@ -218,6 +238,15 @@ impl JobHandler for CreateTenantJob {
                 }
                 Ok::<_, CoreError>(())
             })
+        })?;
+        let db = ctx.db.clone();
+        ctx.step_outside("invite_admin", || {
+            let Some(email) = &payload.admin_email else { return Ok(()) };
+            let invitations = self.invitations.as_ref().ok_or_else(|| {
+                CoreError::Invalid("this process cannot send mail: create tenants with a first administrator through the provisioning API or console".into())
+            })?;
+            let tenant = db.catalog(|conn| catalog::load_one(conn, &new.slug))?;
+            invitations.invite(&db, &tenant, email)
         })?;
         ctx.step("activate", |conn| {
             catalog::set_status(conn, &new.slug, TenantStatus::Active)?;

@@ -13,6 +13,7 @@ pub mod delete_tenant;
 pub mod export_tenant;
 pub mod extra_migrations;
 pub mod identity_providers;
+pub mod invitation;
 pub mod jobs;
 pub mod mail_settings;
 mod migrate_tenants;

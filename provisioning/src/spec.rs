@@ -43,6 +43,12 @@ pub struct TenantSpec {
     pub theme: ThemeName,
     pub primary_color: Color,
     pub logo: Option<Logo>,
+    /// The plan's number of accounts (`None`: no limit).
+    pub max_users: Option<i32>,
+    /// The plan's stored file space (`None`: no limit).
+    pub max_storage_bytes: Option<i64>,
+    /// Who gets the invitation to be the tenant's first administrator.
+    pub admin_email: Option<String>,
 }
 
 /// An invalid value and the field it came in.
@@ -147,6 +153,51 @@ impl TenantSpec {
             theme,
             primary_color,
             logo: None,
+            max_users: None,
+            max_storage_bytes: None,
+            admin_email: None,
         })
+    }
+
+    /// Sets the plan limits: accounts (1 to 10 million) and storage in MiB (1 to
+    /// 10 million); `None` for no limit.
+    pub fn set_plan(&mut self, max_users: Option<i64>, max_storage_mb: Option<i64>) -> Result<(), FieldError> {
+        self.max_users = plan_users(max_users)?;
+        self.max_storage_bytes = plan_storage(max_storage_mb)?;
+        Ok(())
+    }
+
+    /// Sets the first administrator's address (empty: none).
+    pub fn set_admin_email(&mut self, email: Option<&str>) -> Result<(), FieldError> {
+        self.admin_email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+            Some(e) => Some(at("admin_email", tenant_core::accounts::users::check_email(e))?),
+            None => None,
+        };
+        Ok(())
+    }
+}
+
+const PLAN_MAX: i64 = 10_000_000;
+
+/// A plan's account limit, checked.
+pub fn plan_users(max_users: Option<i64>) -> Result<Option<i32>, FieldError> {
+    match max_users {
+        None => Ok(None),
+        Some(n) if (1..=PLAN_MAX).contains(&n) => Ok(Some(n as i32)),
+        Some(_) => {
+            at("max_users", Err(CoreError::Invalid("max_users: 1 to 10,000,000 accounts, or null for no limit".into())))
+        }
+    }
+}
+
+/// A plan's storage limit in MiB, checked, in bytes.
+pub fn plan_storage(max_storage_mb: Option<i64>) -> Result<Option<i64>, FieldError> {
+    match max_storage_mb {
+        None => Ok(None),
+        Some(n) if (1..=PLAN_MAX).contains(&n) => Ok(Some(n * 1024 * 1024)),
+        Some(_) => at(
+            "max_storage_mb",
+            Err(CoreError::Invalid("max_storage_mb: 1 to 10,000,000 MiB, or null for no limit".into())),
+        ),
     }
 }

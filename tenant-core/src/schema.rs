@@ -19,6 +19,8 @@ pub mod catalog {
             updated_at -> Timestamptz,
             created_by_job -> Nullable<Uuid>,
             purge_after -> Nullable<Timestamptz>,
+            max_users -> Nullable<Int4>,
+            max_storage_bytes -> Nullable<Int8>,
         }
     }
 

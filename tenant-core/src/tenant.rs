@@ -66,6 +66,10 @@ pub struct Tenant {
     /// Bumped by every change to the tenant's catalog rows; keys caches.
     pub revision: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The plan's number of accounts; `None`: no limit.
+    pub max_users: Option<i32>,
+    /// The plan's stored file space in bytes; `None`: no limit.
+    pub max_storage_bytes: Option<i64>,
 }
 
 impl Tenant {

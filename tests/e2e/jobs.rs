@@ -15,7 +15,8 @@ use crate::support::sql::count;
 use crate::support::{tenants, TestDb};
 
 fn runner(tdb: &TestDb, blobs: Arc<LocalBlobStore>, lease: Duration) -> Runner {
-    let handler: Arc<dyn JobHandler> = Arc::new(CreateTenantJob { blobs, migrations: embedded_migrations() });
+    let handler: Arc<dyn JobHandler> =
+        Arc::new(CreateTenantJob { blobs, migrations: embedded_migrations(), invitations: None });
     Runner::new(
         tdb.db(2),
         vec![handler],
@@ -282,7 +283,7 @@ fn an_idle_worker_waits_for_its_poll_unless_a_queued_job_wakes_it() {
     let db = tdb.db(2);
     let blobs = Arc::new(LocalBlobStore::new(temp_dir("blobs")));
     let handler: Arc<dyn JobHandler> =
-        Arc::new(CreateTenantJob { blobs: blobs.clone(), migrations: embedded_migrations() });
+        Arc::new(CreateTenantJob { blobs: blobs.clone(), migrations: embedded_migrations(), invitations: None });
     let runner = Runner::new(
         tdb.db(2),
         vec![handler],

@@ -8,6 +8,7 @@ mod console;
 mod database_down;
 mod directory_notify;
 mod embedded_cluster;
+mod invitation;
 mod isolation;
 mod jobs;
 mod metrics;

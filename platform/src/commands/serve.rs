@@ -8,6 +8,7 @@ use provisioning::create_tenant::{embedded_migrations, CreateTenantJob};
 use provisioning::delete_tenant::PurgeTenantJob;
 use provisioning::export_tenant::ExportTenantJob;
 use provisioning::extra_migrations::embedded_and_extra;
+use provisioning::invitation::Invitations;
 use provisioning::jobs::{Runner, RunnerOptions, StepProgress};
 use provisioning::upgrade_tenants::UpgradeTenantsJob;
 use tenant_core::db::listener::{DirectoryWatcher, WatchOptions};
@@ -57,7 +58,16 @@ pub fn provisioning_state(settings: &Settings, state: &AppState) -> anyhow::Resu
     let runner = Runner::new(
         state.db.clone(),
         vec![
-            Arc::new(CreateTenantJob { blobs: state.blobs.clone(), migrations: Arc::clone(&migrations) }),
+            Arc::new(CreateTenantJob {
+                blobs: state.blobs.clone(),
+                migrations: Arc::clone(&migrations),
+                invitations: Some(Invitations {
+                    mailer: state.identity.mailer.clone(),
+                    keyring: state.identity.keyring.clone(),
+                    scheme: settings.site_scheme.clone(),
+                    port: settings.site_port,
+                }),
+            }),
             Arc::new(UpgradeTenantsJob { migrations }),
             Arc::new(PurgeTenantJob { blobs: state.blobs.clone() }),
             Arc::new(ExportTenantJob { blobs: state.blobs.clone() }),

@@ -52,10 +52,35 @@ async fn render(
     })
     .await??;
     let providers = super::providers_for(state, tenant).await?;
+    let labels: std::collections::HashMap<&str, &str> =
+        providers.iter().map(|p| (p.key.as_str(), p.label.as_str())).collect();
+    let linked_view: Vec<serde_json::Value> = linked
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "provider": i.provider,
+                "label": labels.get(i.provider.as_str()).copied().unwrap_or(i.provider.as_str()),
+                "created_at": i.created_at,
+            })
+        })
+        .collect();
+    let verified_view: Vec<serde_json::Value> = verified
+        .iter()
+        .map(|v| {
+            serde_json::json!({
+                "kind": v.kind,
+                "source_label": labels.get(v.source.as_str()).copied().unwrap_or(""),
+                "granted_at": v.granted_at,
+            })
+        })
+        .collect();
+    // Offer to link only the providers not linked yet.
+    let unlinked: Vec<&super::ProviderButton> =
+        providers.iter().filter(|p| !linked.iter().any(|i| i.provider == p.key)).collect();
     let mut page = Page::new(state, req, tenant, locale, visitor);
-    page.ctx.insert("identities", &linked);
-    page.ctx.insert("verifications", &verified);
-    page.ctx.insert("providers", &providers);
+    page.ctx.insert("identities", &linked_view);
+    page.ctx.insert("verifications", &verified_view);
+    page.ctx.insert("providers", &unlinked);
     page.ctx.insert("errors", &errors);
     page.render(state, tenant, "account/account.html", status)
 }
@@ -410,4 +435,91 @@ pub async fn unlink(
     let (s, t, p) = (state.clone(), tenant.0.clone(), provider.into_inner());
     web::block(move || s.db.tenant(&t, |conn| identities::unlink(conn, user.id, &p, user.has_password))).await??;
     Ok(see_other("/account?notice=identity_unlinked"))
+}
+
+#[get("/account/invite/{token}")]
+pub async fn invite_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    link_form(&req, &state, &tenant, locale, &visitor, &token, Purpose::Invite, "account/invite.html").await
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    nickname: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Accepting an invitation: a nickname and a password; the address is proven by the
+/// link; the person lands signed in on the administration page.
+#[post("/account/invite/{token}")]
+pub async fn invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    token: web::Path<String>,
+    form: web::Form<InviteForm>,
+) -> Result<HttpResponse, AppError> {
+    super::csrf::verify(&req, &visitor, &form.csrf)?;
+    let theme = state.themes.get(tenant.theme.as_str());
+    let redisplay = |field: &str, key: &str| {
+        let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
+        page.ctx.insert("token", token.as_str());
+        page.ctx.insert("nickname", &form.nickname);
+        page.ctx.insert("errors", &HashMap::from([(field.to_owned(), theme.message(locale, key))]));
+        page.render(&state, &tenant, "account/invite.html", StatusCode::UNPROCESSABLE_ENTITY)
+    };
+    if users::check_nickname(&form.nickname).is_err() {
+        return redisplay("nickname", "field_nickname_invalid");
+    }
+    let Ok(password) = Password::parse(form.password.clone()) else {
+        return redisplay("password", "field_password_invalid");
+    };
+    let (s, t, v, hash, nickname) =
+        (state.clone(), tenant.0.clone(), visitor.clone(), token_hash(&token), form.nickname.clone());
+    let outcome = web::block(move || -> Result<Result<actix_web::cookie::Cookie<'static>, &'static str>, AppError> {
+        let phc = hash_password(&password).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let done = s.db.tenant(&t, |conn| {
+            // The whole closure is one transaction: an error undoes the link's use.
+            let Some(link) = tokens::consume(conn, &hash, Purpose::Invite)? else {
+                return Ok::<_, CoreError>(Err("link"));
+            };
+            if users::set_nickname(conn, link.user_id, &nickname)?.is_err() {
+                // Leave the link usable: undo its use with the transaction.
+                return Err(CoreError::Conflict("nickname".into()));
+            }
+            users::set_password_hash(conn, link.user_id, &phc)?;
+            users::confirm_email(conn, link.user_id, &link.email)?;
+            Ok(Ok(link.user_id))
+        });
+        let user_id = match done {
+            Ok(Ok(id)) => id,
+            Ok(Err(what)) => return Ok(Err(what)),
+            Err(CoreError::Conflict(_)) => return Ok(Err("nickname")),
+            Err(e) => return Err(e.into()),
+        };
+        session::close(&s, &t, &v)?;
+        Ok(Ok(session::open(&s, &t, user_id, "password", None, v.https)?))
+    })
+    .await??;
+    match outcome {
+        Ok(cookie) => {
+            let mut res = see_other("/admin");
+            res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            Ok(res)
+        }
+        Err("nickname") => redisplay("nickname", "field_nickname_taken"),
+        Err(_) => message(&state, &req, &tenant, locale, &visitor, "link_dead", StatusCode::GONE),
+    }
 }

@@ -5,6 +5,7 @@
 //! in the tenant's schema, and the same email on two tenants is two accounts.
 pub mod account;
 pub mod admin;
+pub mod csp;
 pub mod csrf;
 pub mod limits;
 pub mod mails;
@@ -33,6 +34,7 @@ pub struct Identity {
     pub mailer: Mailer,
     pub limiter: RateLimiter,
     pub discovery: oidc::Discovery,
+    pub form_origins: csp::FormOrigins,
     keys: Mutex<HashMap<Uuid, TenantKey>>,
 }
 
@@ -43,6 +45,7 @@ impl Identity {
             mailer,
             limiter: RateLimiter::default(),
             discovery: oidc::Discovery::default(),
+            form_origins: csp::FormOrigins::default(),
             keys: Mutex::default(),
         }
     }
@@ -111,6 +114,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(account::deleted)
         .service(account::verify_resident)
         .service(account::unlink)
+        .service(account::invite_form)
+        .service(account::invite)
         .service(oidc::welcome_form)
         .service(oidc::welcome)
         .service(oidc::login)
@@ -180,21 +185,42 @@ pub mod page {
 
     /// A signed-in visitor, as a page's header shows them (pages for signed-in
     /// visitors are drawn fresh, never from the page cache).
+    /// Also carries a `?notice=` to show, which makes an anonymous page personal too.
     #[derive(Clone)]
     pub struct Who {
-        user: super::session::CurrentUser,
+        user: Option<super::session::CurrentUser>,
         csrf: String,
+        notice: Option<&'static str>,
     }
 
     impl Who {
         pub fn of(req: &HttpRequest, visitor: &Visitor) -> Option<Who> {
-            let user = visitor.user.clone()?;
-            Some(Who { user, csrf: csrf::token(req, visitor).token })
+            let notice = req
+                .query_string()
+                .split('&')
+                .find_map(|p| p.strip_prefix("notice="))
+                .and_then(|n| NOTICES.iter().find(|k| **k == n).copied());
+            if visitor.user.is_none() && notice.is_none() {
+                return None;
+            }
+            Some(Who { user: visitor.user.clone(), csrf: csrf::token(req, visitor).token, notice })
         }
 
         pub fn apply(&self, ctx: &mut tera::Context) {
-            ctx.insert("user", &self.user);
-            ctx.insert("csrf", &self.csrf);
+            if let Some(user) = &self.user {
+                ctx.insert("user", user);
+                ctx.insert("csrf", &self.csrf);
+            }
+            if let Some(key) = self.notice {
+                let text = ctx
+                    .get("t")
+                    .and_then(|t| t.get(format!("notice_{key}")))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+                if let Some(text) = text {
+                    ctx.insert("notice", &text);
+                }
+            }
         }
     }
 

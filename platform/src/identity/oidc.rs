@@ -73,6 +73,11 @@ impl Default for Discovery {
 }
 
 impl Discovery {
+    /// The discovery document already fetched for `issuer`, if any (never fetches).
+    pub fn cached(&self, issuer: &str) -> Option<Arc<ProviderMetadataWithLogout>> {
+        self.cache.lock().get(issuer).map(|(m, _)| m.clone())
+    }
+
     async fn metadata(&self, issuer: &str, fresh: bool) -> Result<Arc<ProviderMetadataWithLogout>, Failure> {
         if !fresh {
             if let Some((m, at)) = self.cache.lock().get(issuer) {
@@ -828,7 +833,10 @@ pub async fn welcome(
     let created = web::block(move || {
         s.db.tenant(&t, |conn| {
             if identities::account_for(conn, &pk, &sh)?.is_some() {
-                return Ok::<_, CoreError>(Err(Taken::Email));
+                return Ok::<_, CoreError>(Err(Some(Taken::Email)));
+            }
+            if t.max_users.is_some_and(|max| users::count_live(conn).is_ok_and(|n| n >= i64::from(max))) {
+                return Ok(Err(None));
             }
             // The provider's address, unless another account already uses it.
             let email = email.filter(|e| users::find_by_email(conn, e).ok().flatten().is_none());
@@ -846,14 +854,17 @@ pub async fn welcome(
                     verifications::grant_with(conn, id, kind, &pk, &pk, None, &claims)?;
                     Ok(Ok(id))
                 }
-                Err(t) => Ok(Err(t)),
+                Err(t) => Ok(Err(Some(t))),
             }
         })
     })
     .await??;
     let user_id = match created {
         Ok(id) => id,
-        Err(Taken::Nickname) => {
+        Err(None) => {
+            return super::page::message(&state, &req, &tenant, locale, &visitor, "users_limit", StatusCode::CONFLICT)
+        }
+        Err(Some(Taken::Nickname)) => {
             return welcome_page(
                 &state,
                 &req,
@@ -868,7 +879,7 @@ pub async fn welcome(
         }
         // Already made (a second submit): sign in to it below is not possible
         // without the account id, so send them through the provider again.
-        Err(Taken::Email) => {
+        Err(Some(Taken::Email)) => {
             return super::page::message(&state, &req, &tenant, locale, &visitor, "oidc_no_flow", StatusCode::GONE)
         }
     };

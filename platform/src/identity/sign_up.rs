@@ -92,6 +92,7 @@ pub async fn sign_up(
             message(&state, &req, &tenant, locale, &visitor, "mail_failed", StatusCode::SERVICE_UNAVAILABLE)
         }
         Registered::Done => Ok(see_other("/sign-up/check-email")),
+        Registered::Full => message(&state, &req, &tenant, locale, &visitor, "users_limit", StatusCode::CONFLICT),
     }
 }
 
@@ -110,6 +111,7 @@ enum Registered {
     Done,
     NicknameTaken,
     MailFailed,
+    Full,
 }
 
 /// Creates the account and mails the confirmation link; for an address already
@@ -134,12 +136,15 @@ fn register(
             email_confirmed: false,
             role: UserRole::Participant,
         };
+        if tenant.max_users.is_some_and(|max| users::count_live(conn).is_ok_and(|n| n >= i64::from(max))) {
+            return Ok(Err(None));
+        }
         match users::create(conn, &new)? {
             Ok(id) => {
                 tokens::issue(conn, token.hash(), id, Purpose::Confirm, email, chrono::Duration::hours(CONFIRM_HOURS))?;
                 Ok::<_, CoreError>(Ok(()))
             }
-            Err(taken) => Ok(Err(taken)),
+            Err(taken) => Ok(Err(Some(taken))),
         }
     })?;
     let mail = match created {
@@ -150,8 +155,9 @@ fn register(
             email,
             &Mail::Confirm { link: &format!("{origin}/account/confirm/{}", token.secret()) },
         ),
-        Err(Taken::Nickname) => return Ok(Registered::NicknameTaken),
-        Err(Taken::Email) => compose(
+        Err(None) => return Ok(Registered::Full),
+        Err(Some(Taken::Nickname)) => return Ok(Registered::NicknameTaken),
+        Err(Some(Taken::Email)) => compose(
             state,
             tenant,
             locale,

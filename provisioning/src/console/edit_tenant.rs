@@ -40,6 +40,9 @@ async fn show(
         theme: tenant.theme.to_string(),
         color: tenant.primary_color.to_string(),
         description: tenant.description_in(tenant.default_locale).1.to_owned(),
+        max_users: tenant.max_users.map(|n| n.to_string()).unwrap_or_default(),
+        max_storage_mb: tenant.max_storage_bytes.map(|b| (b / (1024 * 1024)).to_string()).unwrap_or_default(),
+        admin_email: String::new(),
     };
     Ok(form_page_for(&state, &console, &values, None, Some(slug.as_str())))
 }
@@ -79,7 +82,7 @@ async fn save(
         Some(&values.color),
         Some(&values.description),
     );
-    let spec = match parsed {
+    let mut spec = match parsed {
         Ok(spec) => spec,
         Err(e) => return Ok(form_page_for(&state, &console, &values, Some((e.field, e.error.to_string())), edit)),
     };
@@ -90,6 +93,9 @@ async fn save(
         Ok(l) => l,
         Err(e) => return Ok(form_page_for(&state, &console, &values, Some(("logo".into(), e.to_string())), edit)),
     };
+    if let Err(e) = values.apply_extras(&mut spec, false) {
+        return Ok(form_page_for(&state, &console, &values, Some((e.field, e.error.to_string())), edit));
+    }
     let changes = TenantChanges {
         name: Some(spec.name.clone()),
         description: Some(spec.description.clone()),
@@ -99,6 +105,8 @@ async fn save(
         hosts: Some(spec.hosts.clone()),
         modules: Some(spec.modules.clone()),
         logo_key: None,
+        max_users: Some(spec.max_users),
+        max_storage_bytes: Some(spec.max_storage_bytes),
     };
     let (db, blobs, actor, target) = (state.db.clone(), state.blobs.clone(), console.staff.actor(), slug.clone());
     let saved = web::block(move || update_tenant(&db, &*blobs, &target, changes, logo, &actor))

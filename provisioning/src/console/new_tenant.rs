@@ -28,6 +28,32 @@ pub(super) struct FormValues {
     pub theme: String,
     pub color: String,
     pub description: String,
+    /// Plan limits, as typed (empty: no limit).
+    pub max_users: String,
+    pub max_storage_mb: String,
+    /// The first administrator (create only).
+    pub admin_email: String,
+}
+
+impl FormValues {
+    /// Applies the plan limits (and, on create, the first administrator) to `spec`.
+    pub(super) fn apply_extras(&self, spec: &mut TenantSpec, with_admin: bool) -> Result<(), FieldError> {
+        let number = |field: &str, text: &str| -> Result<Option<i64>, FieldError> {
+            let t = text.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse::<i64>().map(Some).map_err(|_| FieldError {
+                field: field.to_owned(),
+                error: tenant_core::CoreError::Invalid(format!("{field}: a whole number, or empty for no limit")),
+            })
+        };
+        spec.set_plan(number("max_users", &self.max_users)?, number("max_storage_mb", &self.max_storage_mb)?)?;
+        if with_admin {
+            spec.set_admin_email(Some(&self.admin_email))?;
+        }
+        Ok(())
+    }
 }
 
 impl Default for FormValues {
@@ -41,6 +67,9 @@ impl Default for FormValues {
             theme: "default".into(),
             color: "#000091".into(),
             description: String::new(),
+            max_users: String::new(),
+            max_storage_mb: String::new(),
+            admin_email: String::new(),
         }
     }
 }
@@ -134,6 +163,9 @@ pub(super) async fn read_form(mut payload: Multipart) -> Result<Submitted, FormV
             "theme" => values.theme = text(),
             "color" => values.color = text(),
             "description" => values.description = text(),
+            "max_users" => values.max_users = text(),
+            "max_storage_mb" => values.max_storage_mb = text(),
+            "admin_email" => values.admin_email = text(),
             "logo" if !bytes.is_empty() => logo = Some(bytes),
             _ => {}
         }
@@ -179,6 +211,9 @@ async fn create(
     };
     if !state.themes.iter().any(|t| t == spec.theme.as_str()) {
         return Ok(form_page(&state, &console, &values, Some(("theme".into(), "unknown theme".into()))));
+    }
+    if let Err(e) = values.apply_extras(&mut spec, true) {
+        return Ok(refuse(&state, &console, &values, e));
     }
     if let Some(bytes) = logo {
         match Logo::parse(bytes) {

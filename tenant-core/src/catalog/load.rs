@@ -26,6 +26,8 @@ struct TenantRow {
     logo_key: Option<String>,
     revision: i64,
     created_at: chrono::DateTime<chrono::Utc>,
+    max_users: Option<i32>,
+    max_storage_bytes: Option<i64>,
 }
 
 /// Every tenant with its hosts and modules, in three queries.
@@ -110,6 +112,8 @@ fn assemble(
             hosts: hosts.into_iter().map(|(h, _)| h).collect(),
             revision: row.revision,
             created_at: row.created_at,
+            max_users: row.max_users,
+            max_storage_bytes: row.max_storage_bytes,
         });
     }
     Ok(out)

@@ -27,6 +27,8 @@ pub struct NewTenant {
     pub logo_key: Option<String>,
     /// The provisioning job creating it, so a resumed job recognises its own work.
     pub created_by_job: Option<Uuid>,
+    pub max_users: Option<i32>,
+    pub max_storage_bytes: Option<i64>,
 }
 
 /// Inserts the tenant, its hosts and modules; a taken slug or host is a `Conflict`
@@ -65,6 +67,8 @@ pub fn insert_tenant(conn: &mut PgConnection, t: &NewTenant) -> CoreResult<()> {
             tenants::default_locale.eq(default_locale.as_str()),
             tenants::logo_key.eq(&t.logo_key),
             tenants::created_by_job.eq(t.created_by_job),
+            tenants::max_users.eq(t.max_users),
+            tenants::max_storage_bytes.eq(t.max_storage_bytes),
         ))
         .execute(conn)
         .map_err(conflict_as_message)?;
@@ -129,6 +133,9 @@ pub struct TenantChanges {
     /// The whole set. Switching a module off hides it; its data stays.
     pub modules: Option<Vec<ModuleName>>,
     pub logo_key: Option<Option<String>>,
+    /// `Some(None)` removes the limit.
+    pub max_users: Option<Option<i32>>,
+    pub max_storage_bytes: Option<Option<i64>>,
 }
 
 /// Applies `changes` inside the caller's transaction. A host used by another tenant
@@ -162,6 +169,12 @@ pub fn update_tenant(conn: &mut PgConnection, slug: &TenantSlug, changes: &Tenan
         diesel::update(row)
             .set((tenants::locales.eq(&codes), tenants::default_locale.eq(default.as_str())))
             .execute(conn)?;
+    }
+    if let Some(max) = changes.max_users {
+        diesel::update(row).set(tenants::max_users.eq(max)).execute(conn)?;
+    }
+    if let Some(max) = changes.max_storage_bytes {
+        diesel::update(row).set(tenants::max_storage_bytes.eq(max)).execute(conn)?;
     }
     if let Some(logo) = &changes.logo_key {
         diesel::update(row).set(tenants::logo_key.eq(logo)).execute(conn)?;

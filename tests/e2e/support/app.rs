@@ -69,6 +69,8 @@ pub fn settings_for(url: &str, config: &TestConfig, data_dir: PathBuf) -> Settin
         page_cache_ttl: Duration::from_millis(config.page_cache_ms),
         smtp_url: None,
         mail_from: "Civitas <no-reply@civitas.localhost>".into(),
+        site_scheme: "http".into(),
+        site_port: None,
         extra_tenant_migrations: None,
     }
 }

@@ -26,6 +26,11 @@ struct CreateTenant {
     description: Option<String>,
     /// The logo, base64-encoded (PNG, JPEG, WebP or SVG, at most 1 MiB).
     logo_base64: Option<String>,
+    /// Plan limits (absent: no limit).
+    max_users: Option<i64>,
+    max_storage_mb: Option<i64>,
+    /// The first administrator, invited by mail.
+    admin_email: Option<String>,
 }
 
 #[post("/tenants")]
@@ -51,6 +56,8 @@ pub async fn create_tenant(
             format!("unknown theme {:?}: available themes are {}", spec.theme.as_str(), state.themes.join(", ")),
         ));
     }
+    spec.set_plan(req.max_users, req.max_storage_mb)?;
+    spec.set_admin_email(req.admin_email.as_deref())?;
     if let Some(encoded) = &req.logo_base64 {
         let bytes = data_encoding::BASE64
             .decode(encoded.trim().as_bytes())

@@ -26,6 +26,20 @@ struct UpdateTenant {
     hosts: Option<Vec<String>>,
     modules: Option<Vec<String>>,
     logo_base64: Option<String>,
+    /// A number sets the limit, `null` removes it, absent leaves it.
+    #[serde(default, deserialize_with = "present")]
+    max_users: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    max_storage_mb: Option<Option<i64>>,
+}
+
+/// Tells a field sent as `null` (Some(None)) from one left out (None).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 fn field<T>(name: impl Into<String>, r: Result<T, CoreError>) -> Result<T, ApiError> {
@@ -71,6 +85,12 @@ pub async fn update(
             return Err(ApiError::invalid("theme", format!("unknown theme {:?}", theme.as_str())));
         }
         changes.theme = Some(theme);
+    }
+    if let Some(max) = req.max_users {
+        changes.max_users = Some(crate::spec::plan_users(max)?);
+    }
+    if let Some(max) = req.max_storage_mb {
+        changes.max_storage_bytes = Some(crate::spec::plan_storage(max)?);
     }
     if let Some(color) = &req.color {
         changes.primary_color = Some(field("color", Color::parse(color))?);
