@@ -54,11 +54,7 @@ fn security_headers() -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "same-origin"))
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-             object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        ))
+        .add(("Content-Security-Policy", crate::identity::csp::policy("")))
         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
 }
 
@@ -86,6 +82,7 @@ pub fn start(
             .configure(modules::configure)
             .default_service(web::to(not_found))
             .wrap(from_fn(error_pages))
+            .wrap(from_fn(crate::identity::csp::tenant_csp))
             .wrap(from_fn(resolve_tenant))
             .wrap(Compress::default())
             .wrap(security_headers())

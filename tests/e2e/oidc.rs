@@ -52,6 +52,10 @@ fn configure(app: &TestApp, slug: &str, issuer: &str, client_id: &str) {
 fn start(b: &mut Browser) -> String {
     let page = b.get("/sign-in");
     assert!(page.body.contains("button-franceconnect"), "FranceConnect button shown");
+    // Browsers apply form-action to where a form's redirect leads: the provider's
+    // origin must be allowed, and only it.
+    let csp = page.header("content-security-policy").expect("CSP").to_owned();
+    assert!(csp.contains("form-action 'self' http://127.0.0.1:"), "{csp}");
     assert!(
         page.body.contains("Qu&#x27;est-ce que FranceConnect ?") || page.body.contains("Qu'est-ce que FranceConnect ?")
     );
