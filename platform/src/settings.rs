@@ -57,6 +57,8 @@ pub const KNOWN_ENV: &[&str] = &[
     "CIVITAS_SMTP_URL",
     "CIVITAS_SITE_SCHEME",
     "CIVITAS_SITE_PORT",
+    // `civitas demo` only: the local FranceConnect-like provider deploy/dev/demo.sh starts.
+    "CIVITAS_DEMO_FRANCECONNECT_ISSUER",
     "CIVITAS_MAIL_FROM",
     "CIVITAS_LOG",
     "CIVITAS_LOG_FORMAT",

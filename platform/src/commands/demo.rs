@@ -98,8 +98,14 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
     let database = Database::open(settings)?;
     migrate::migrate_tenants(&database)?;
     let blobs = Arc::new(LocalBlobStore::new(settings.blobs_dir()));
+    let keyring = serve::keyring(settings)?;
+    let fc_issuer = std::env::var("CIVITAS_DEMO_FRANCECONNECT_ISSUER").ok().filter(|v| !v.is_empty());
     for demo in DEMO {
         ensure_tenant(settings, &database.db, &blobs, demo)?;
+        ensure_accounts(&database.db, demo)?;
+        if let Some(issuer) = &fc_issuer {
+            configure_franceconnect(&database.db, &keyring, demo, issuer)?;
+        }
     }
     let port = settings.http_addr.rsplit(':').next().unwrap_or("8080");
     println!("\nCivitas demo: open these in a browser (Ctrl-C stops the demo):");
@@ -107,7 +113,17 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
         println!("  http://{}:{port}/   {}", demo.hosts[0], demo.name);
     }
     println!("  http://www.lumiere.localhost:{port}/   redirects to its primary host");
-    println!("  ops: http://{}/metrics\n", settings.ops_addr);
+    println!("  ops: http://{}/metrics", settings.ops_addr);
+    println!(
+        "  staff console: http://{} (create a staff account: civitas staff create --email you@example.org)",
+        settings.provisioning_addr
+    );
+    println!("\nDemo accounts on every site (password: {DEMO_PASSWORD}):");
+    println!("  admin@<site>.localhost (administrator: /admin), camille@<site>.localhost (participant)");
+    if fc_issuer.is_some() {
+        println!("  \"S'identifier avec FranceConnect\" signs in through the local test provider (pick a person, e.g. Angela)");
+    }
+    println!("Mail the sites send (confirmations, resets) is written under {}\n", settings.mail_dir().display());
     let state = build_state(settings, database.db.clone())?;
     serve::serve_state(settings, state)
 }
@@ -143,6 +159,70 @@ fn ensure_tenant(settings: &Settings, db: &Db, blobs: &Arc<LocalBlobStore>, demo
     let tenant = provisioning::create_tenant(db, blobs.clone(), spec, &provisioning::Actor::system())?;
     fill(db, &tenant, demo)?;
     println!("demo tenant {} created", demo.slug);
+    Ok(())
+}
+
+/// The demo accounts' password (a local demo only).
+const DEMO_PASSWORD: &str = "civitas-demo-2026";
+
+/// An administrator and a participant on each demo site, confirmed, with the demo
+/// password; kept when they exist.
+fn ensure_accounts(db: &Db, demo: &DemoTenant) -> anyhow::Result<()> {
+    use tenant_core::accounts::users::{self, NewUser, UserRole};
+    let slug = TenantSlug::parse(demo.slug)?;
+    let tenant = db.catalog(|conn| catalog::load_one(conn, &slug))?;
+    let password = provisioning::auth::Password::parse(DEMO_PASSWORD.to_owned()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = provisioning::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let people = [
+        ("Administration", format!("admin@{}.localhost", demo.slug), UserRole::Admin),
+        ("Camille", format!("camille@{}.localhost", demo.slug), UserRole::Participant),
+    ];
+    db.tenant(&tenant, |conn| {
+        for (nickname, email, role) in &people {
+            if users::find_by_email(conn, email)?.is_some() {
+                continue;
+            }
+            let new = NewUser {
+                nickname,
+                email: Some(email),
+                password_hash: Some(&hash),
+                locale: tenant.default_locale,
+                email_confirmed: true,
+                role: *role,
+            };
+            let _ = users::create(conn, &new)?;
+        }
+        Ok::<_, CoreError>(())
+    })?;
+    Ok(())
+}
+
+/// Points the site's FranceConnect button at the local test provider that
+/// `deploy/dev/demo.sh` starts (client `civitas-<slug>`).
+fn configure_franceconnect(
+    db: &Db,
+    keyring: &tenant_core::secrets::Keyring,
+    demo: &DemoTenant,
+    issuer: &str,
+) -> anyhow::Result<()> {
+    use provisioning::identity_providers::{self, ProviderInput, ProviderKind};
+    identity_providers::put(
+        db,
+        keyring,
+        &TenantSlug::parse(demo.slug)?,
+        "fc",
+        ProviderInput {
+            kind: ProviderKind::FranceConnect,
+            label: Some("FranceConnect".into()),
+            issuer: issuer.to_owned(),
+            client_id: format!("civitas-{}", demo.slug),
+            client_secret: Some(tenant_core::secrets::SecretString::new(format!("{}-demo-secret", demo.slug))),
+            scopes: None,
+            acr_values: Some("eidas1".into()),
+            enabled: true,
+        },
+        &provisioning::Actor::system(),
+    )?;
     Ok(())
 }
 
