@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use provisioning::auth::{hash_password, token_hash, verify_password, NewToken, Password};
+use provisioning::auth::{hash_password, token_hash, NewToken, Password};
 use serde::Deserialize;
 use tenant_core::accounts::tokens::{self, Purpose};
 use tenant_core::accounts::verifications::{self, Kind};
@@ -14,7 +14,7 @@ use tenant_core::CoreError;
 
 use super::limits;
 use super::mails::{compose, Mail};
-use super::page::{message, see_other, too_many, Page};
+use super::page::{message, see_other, Page};
 use super::session::{self, MaybeUser, SignedIn};
 use super::sign_in::{link_form, CsrfOnly};
 use super::sign_up::CONFIRM_HOURS;
@@ -141,11 +141,13 @@ pub async fn change_email(
     form: web::Form<EmailChangeForm>,
 ) -> Result<HttpResponse, AppError> {
     super::csrf::verify(&req, &visitor, &form.csrf)?;
-    state
-        .identity
-        .limiter
-        .hit(&format!("account:{}:{}", tenant.slug, user.id), limits::ACCOUNT_CHANGES_PER_USER)
-        .map_err(|wait| too_many(&state, &tenant, locale, wait))?;
+    super::page::limit(
+        &state,
+        &tenant,
+        locale,
+        &format!("account:{}:{}", tenant.slug, user.id),
+        limits::ACCOUNT_CHANGES_PER_USER,
+    )?;
     let theme = state.themes.get(tenant.theme.as_str());
     let Ok(email) = users::check_email(&form.email) else {
         let errors = HashMap::from([("email", theme.message(locale, "field_email_invalid"))]);
@@ -157,7 +159,7 @@ pub async fn change_email(
     let ok = web::block(move || -> Result<bool, AppError> {
         let stored = s.db.tenant(&t, |conn| users::find(conn, user.id))?.and_then(|u| u.password_hash);
         if let Some(phc) = stored {
-            let good = Password::parse(current).ok().is_some_and(|p| verify_password(&p, &phc).unwrap_or(false));
+            let good = super::page::password_matches(current, &phc);
             if !good {
                 return Ok(false);
             }
@@ -258,11 +260,13 @@ pub async fn change_password(
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     super::csrf::verify(&req, &visitor, &form.csrf)?;
-    state
-        .identity
-        .limiter
-        .hit(&format!("account:{}:{}", tenant.slug, user.id), limits::ACCOUNT_CHANGES_PER_USER)
-        .map_err(|wait| too_many(&state, &tenant, locale, wait))?;
+    super::page::limit(
+        &state,
+        &tenant,
+        locale,
+        &format!("account:{}:{}", tenant.slug, user.id),
+        limits::ACCOUNT_CHANGES_PER_USER,
+    )?;
     let theme = state.themes.get(tenant.theme.as_str());
     let Ok(new) = Password::parse(form.new_password.clone()) else {
         let errors = HashMap::from([("new_password", theme.message(locale, "field_password_invalid"))]);
@@ -275,7 +279,7 @@ pub async fn change_password(
         let found = s.db.tenant(&t, |conn| users::find(conn, user.id))?;
         let Some(found) = found else { return Ok(false) };
         if let Some(phc) = &found.password_hash {
-            if !Password::parse(current).ok().is_some_and(|p| verify_password(&p, phc).unwrap_or(false)) {
+            if !super::page::password_matches(current, phc) {
                 return Ok(false);
             }
         }
@@ -361,7 +365,7 @@ pub async fn delete(
     let erased = web::block(move || -> Result<bool, AppError> {
         let stored = s.db.tenant(&t, |conn| users::find(conn, user.id))?.and_then(|u| u.password_hash);
         let proven = match stored {
-            Some(phc) => Password::parse(current).ok().is_some_and(|p| verify_password(&p, &phc).unwrap_or(false)),
+            Some(phc) => super::page::password_matches(current, &phc),
             None => typed,
         };
         if !proven {
@@ -377,8 +381,7 @@ pub async fn delete(
         return page.render(&state, &tenant, "account/delete.html", StatusCode::UNPROCESSABLE_ENTITY);
     }
     let mut res = see_other("/account/deleted");
-    res.add_removal_cookie(&session::removal_cookie(visitor.https))
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    super::page::remove_cookie(&mut res, &session::removal_cookie(visitor.https))?;
     Ok(res)
 }
 
@@ -516,7 +519,7 @@ pub async fn invite(
     match outcome {
         Ok(cookie) => {
             let mut res = see_other("/admin");
-            res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            super::page::set_cookie(&mut res, &cookie)?;
             Ok(res)
         }
         Err("nickname") => redisplay("nickname", "field_nickname_taken"),

@@ -288,6 +288,34 @@ pub mod page {
         peer.map(|p| p.to_string()).unwrap_or_default()
     }
 
+    /// Counts one event under `key` against `rule`; past it, the error to answer.
+    pub fn limit(
+        state: &AppState,
+        tenant: &Tenant,
+        locale: Locale,
+        key: &str,
+        rule: super::limits::Rule,
+    ) -> Result<(), AppError> {
+        state.identity.limiter.hit(key, rule).map_err(|wait| too_many(state, tenant, locale, wait))
+    }
+
+    /// Adds a cookie to a response.
+    pub fn set_cookie(res: &mut HttpResponse, cookie: &actix_web::cookie::Cookie<'_>) -> Result<(), AppError> {
+        res.add_cookie(cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("setting a cookie: {e}")))
+    }
+
+    /// Adds a cookie's removal to a response.
+    pub fn remove_cookie(res: &mut HttpResponse, cookie: &actix_web::cookie::Cookie<'_>) -> Result<(), AppError> {
+        res.add_removal_cookie(cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("removing a cookie: {e}")))
+    }
+
+    /// Whether `typed` is the password stored as `phc` (a malformed one never is).
+    pub fn password_matches(typed: String, phc: &str) -> bool {
+        provisioning::auth::Password::parse(typed)
+            .ok()
+            .is_some_and(|p| provisioning::auth::verify_password(&p, phc).unwrap_or(false))
+    }
+
     /// The error for a spent rate limit, in the visitor's language.
     pub fn too_many(state: &AppState, tenant: &Tenant, locale: Locale, wait: std::time::Duration) -> AppError {
         let minutes = wait.as_secs().div_ceil(60).max(1);

@@ -31,7 +31,7 @@ use tenant_core::names::Locale;
 use tenant_core::{CoreError, Tenant};
 
 use super::limits;
-use super::page::{client_ip, local_next, see_other, too_many, Page};
+use super::page::{client_ip, local_next, see_other, Page};
 use super::session::{self, MaybeUser, Visitor};
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
@@ -354,11 +354,13 @@ async fn begin(
     form: LoginForm,
 ) -> Result<HttpResponse, AppError> {
     super::csrf::verify(&req, &visitor, &form.csrf)?;
-    state
-        .identity
-        .limiter
-        .hit(&format!("oidc:{}:{}", tenant.slug, client_ip(&req, &state)), limits::OIDC_PER_IP)
-        .map_err(|wait| too_many(&state, &tenant, locale, wait))?;
+    super::page::limit(
+        &state,
+        &tenant,
+        locale,
+        &format!("oidc:{}:{}", tenant.slug, client_ip(&req, &state)),
+        limits::OIDC_PER_IP,
+    )?;
     let p = provider(&state, &tenant, &key).await?;
     let metadata = match state.identity.discovery.metadata(&p.issuer, false).await {
         Ok(m) => m,
@@ -402,7 +404,7 @@ async fn begin(
     };
     let cookie = seal_cookie(&state, FLOW_COOKIE, "/auth/", &flow_context(&tenant, &p.key), &flow, visitor.https)?;
     let mut res = see_other(url.as_str());
-    res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    super::page::set_cookie(&mut res, &cookie)?;
     Ok(res)
 }
 
@@ -448,7 +450,7 @@ pub async fn callback(
         }
     };
     // The flow is used up whatever happened.
-    res.add_removal_cookie(&removal(FLOW_COOKIE, "/auth/")).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    super::page::remove_cookie(&mut res, &removal(FLOW_COOKIE, "/auth/"))?;
     Ok(res)
 }
 
@@ -638,7 +640,7 @@ async fn prove(
     };
     let cookie = seal_cookie(state, ANON_COOKIE, "/", &anon_context(tenant, purpose), &proof, visitor.https)?;
     let mut res = see_other(&flow.next);
-    res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    super::page::set_cookie(&mut res, &cookie)?;
     Ok(res)
 }
 
@@ -704,7 +706,7 @@ async fn land(
             };
             let cookie = seal_cookie(state, NEW_COOKIE, "/auth/", &new_context(tenant), &pending, visitor.https)?;
             let mut res = see_other("/auth/welcome");
-            res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            super::page::set_cookie(&mut res, &cookie)?;
             return Ok(res);
         }
     };
@@ -718,7 +720,7 @@ async fn land(
     })
     .await??;
     let mut res = see_other(&flow.next);
-    res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    super::page::set_cookie(&mut res, &cookie)?;
     Ok(res)
 }
 
@@ -891,8 +893,8 @@ pub async fn welcome(
     })
     .await??;
     let mut res = see_other(&p.next);
-    res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    res.add_removal_cookie(&removal(NEW_COOKIE, "/auth/")).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    super::page::set_cookie(&mut res, &cookie)?;
+    super::page::remove_cookie(&mut res, &removal(NEW_COOKIE, "/auth/"))?;
     Ok(res)
 }
 
@@ -929,7 +931,7 @@ pub async fn end_session_redirect(
         visitor.https,
     )?;
     let mut res = see_other(url.as_str());
-    res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    super::page::set_cookie(&mut res, &cookie)?;
     Ok(res)
 }
 
@@ -966,8 +968,7 @@ pub async fn signed_out(
             StatusCode::BAD_REQUEST,
         )?
     };
-    res.add_removal_cookie(&removal(LOGOUT_COOKIE, "/auth/"))
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    super::page::remove_cookie(&mut res, &removal(LOGOUT_COOKIE, "/auth/"))?;
     Ok(res)
 }
 

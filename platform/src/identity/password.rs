@@ -109,6 +109,6 @@ pub async fn reset(
         return message(&state, &req, &tenant, locale, &visitor, "link_dead", StatusCode::GONE);
     };
     let mut res = see_other("/account?notice=password_changed");
-    res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    super::page::set_cookie(&mut res, &cookie)?;
     Ok(res)
 }

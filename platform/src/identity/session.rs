@@ -171,6 +171,20 @@ pub fn session_cookie(value: String, https: bool) -> Cookie<'static> {
         .finish()
 }
 
+/// Signs `user_id` in on this browser: its previous session (if any) ends and a new
+/// one starts. Blocking.
+pub fn reopen(
+    state: &AppState,
+    tenant: &Tenant,
+    visitor: &Visitor,
+    user_id: i64,
+    method: &str,
+    id_token: Option<&str>,
+) -> Result<Cookie<'static>, AppError> {
+    close(state, tenant, visitor)?;
+    open(state, tenant, user_id, method, id_token, visitor.https)
+}
+
 /// The cookie that removes the session cookie from the browser.
 pub fn removal_cookie(https: bool) -> Cookie<'static> {
     let mut c = session_cookie(String::new(), https);

@@ -152,7 +152,7 @@ pub async fn sign_in(
         Outcome::SignedIn(cookie) => {
             limiter.clear(&account_key);
             let mut res = see_other(&next);
-            res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            super::page::set_cookie(&mut res, &cookie)?;
             Ok(res)
         }
         Outcome::Wrong => {
@@ -205,8 +205,7 @@ pub async fn sign_out(
         }
         _ => see_other("/?notice=signed_out"),
     };
-    res.add_removal_cookie(&session::removal_cookie(visitor.https))
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    super::page::remove_cookie(&mut res, &session::removal_cookie(visitor.https))?;
     Ok(res)
 }
 
@@ -265,15 +264,14 @@ pub async fn confirm(
             Ok(Some(link.user_id))
         })?;
         let Some(user_id) = confirmed else { return Ok(None) };
-        session::close(&s, &t, &v)?;
-        Ok(Some(session::open(&s, &t, user_id, "password", None, v.https)?))
+        Ok(Some(session::reopen(&s, &t, &v, user_id, "password", None)?))
     })
     .await??;
     let Some(cookie) = cookie else {
         return message(&state, &req, &tenant, locale, &visitor, "link_dead", StatusCode::GONE);
     };
     let mut res = see_other("/account?notice=email_confirmed");
-    res.add_cookie(&cookie).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    super::page::set_cookie(&mut res, &cookie)?;
     Ok(res)
 }
 

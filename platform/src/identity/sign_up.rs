@@ -14,7 +14,7 @@ use tenant_core::{CoreError, Tenant};
 
 use super::limits;
 use super::mails::{compose, Mail};
-use super::page::{client_ip, message, see_other, too_many, Page};
+use super::page::{client_ip, message, see_other, Page};
 use super::session::MaybeUser;
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
@@ -76,11 +76,13 @@ pub async fn sign_up(
     let (Ok(nickname), Ok(email), Ok(password), true) = (nickname, email, password, errors.is_empty()) else {
         return redisplay(&state, &req, &tenant, locale, &visitor, &form, errors);
     };
-    state
-        .identity
-        .limiter
-        .hit(&format!("sign-up:{}:{}", tenant.slug, client_ip(&req, &state)), limits::SIGN_UP_PER_IP)
-        .map_err(|wait| too_many(&state, &tenant, locale, wait))?;
+    super::page::limit(
+        &state,
+        &tenant,
+        locale,
+        &format!("sign-up:{}:{}", tenant.slug, client_ip(&req, &state)),
+        limits::SIGN_UP_PER_IP,
+    )?;
     let (s, t, origin) = (state.clone(), tenant.0.clone(), visitor.origin.clone());
     let outcome = web::block(move || register(&s, &t, locale, &origin, &nickname, &email, &password)).await??;
     match outcome {
