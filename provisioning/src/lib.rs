@@ -22,6 +22,7 @@ mod spec;
 pub mod staff;
 pub mod update_tenant;
 pub mod upgrade_tenants;
+pub mod usage;
 
 pub use audit::Actor;
 pub use create_tenant::{create_tenant, create_tenant_with, CreateTenantJob};

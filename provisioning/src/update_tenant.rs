@@ -19,6 +19,17 @@ pub fn update_tenant(
     let before = db.catalog(|conn| catalog::load_one(conn, slug))?;
     // The new logo is written first under a name of its own; the old one is removed
     // once the change has committed.
+    if let (Some(l), Some(max)) = (&logo, before.max_storage_bytes) {
+        // The old logo goes once the new one is in: count the new one on top.
+        let used = blobs.tenant_usage(before.id)?;
+        if used + l.bytes.len() as u64 > max as u64 {
+            return Err(tenant_core::CoreError::Invalid(format!(
+                "storage: the logo does not fit in the plan ({} of {} MiB used)",
+                used / (1024 * 1024),
+                max / (1024 * 1024)
+            )));
+        }
+    }
     let new_key = match &logo {
         Some(l) => {
             let key = BlobKey::new(before.id, &format!("branding/logo-r{}.{}", before.revision + 1, l.extension))?;

@@ -65,6 +65,18 @@ pub trait BlobStore: Send + Sync {
     fn delete_tenant(&self, tenant: Uuid) -> CoreResult<()>;
     /// Every file of one tenant, for exports.
     fn list_tenant(&self, tenant: Uuid) -> CoreResult<Vec<BlobKey>>;
+    /// The bytes one tenant's files take, its own exports left out (they are the
+    /// hosting company's copies, not the tenant's plan).
+    fn tenant_usage(&self, tenant: Uuid) -> CoreResult<u64> {
+        let mut total = 0u64;
+        for key in self.list_tenant(tenant)? {
+            if key.name.starts_with("exports/") {
+                continue;
+            }
+            total += self.get(&key)?.map(|b| b.len() as u64).unwrap_or(0);
+        }
+        Ok(total)
+    }
 }
 
 /// Files under a folder, one sub-folder per tenant; writes are atomic (temp + rename).
@@ -108,6 +120,21 @@ impl BlobStore for LocalBlobStore {
         }
         names.sort();
         names.iter().map(|n| BlobKey::new(tenant, n)).collect()
+    }
+
+    fn tenant_usage(&self, tenant: Uuid) -> CoreResult<u64> {
+        let mut total = 0u64;
+        for key in self.list_tenant(tenant)? {
+            if key.name.starts_with("exports/") {
+                continue;
+            }
+            match fs::metadata(self.path(&key)) {
+                Ok(m) => total += m.len(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(CoreError::io("measuring a tenant's files", e)),
+            }
+        }
+        Ok(total)
     }
 
     fn delete_tenant(&self, tenant: Uuid) -> CoreResult<()> {

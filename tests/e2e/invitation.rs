@@ -59,6 +59,13 @@ fn first_admin_invitation_and_account_limit() {
     assert!(admin.body.contains("Madame la maire"));
     assert_eq!(Browser::new(app.http, "inv.test").get(&path_of(&url)).status, 410, "used once");
 
+    // The usage staff see: accounts, files (the logo-less tenant has none), last sign-in.
+    let usage = call(&app, "GET", "/api/v1/tenants/inv", &write, "").json()["usage"].clone();
+    assert_eq!(usage["users"], 1);
+    assert_eq!(usage["max_users"], 2);
+    assert_eq!(usage["storage_bytes"], 0);
+    assert!(usage["last_sign_in_at"].is_string(), "{usage}");
+
     // The plan allows two accounts: one more, then a clear refusal.
     let sign_up = |nickname: &str, email: &str| {
         let mut c = Browser::new(app.http, "inv.test");

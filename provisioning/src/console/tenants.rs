@@ -82,17 +82,18 @@ async fn show(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, SignInRequired> {
     let Ok(slug) = TenantSlug::parse(&slug) else { return Ok(state.views.not_found(console.locale)) };
-    let db = state.db.clone();
+    let (db, blobs) = (state.db.clone(), state.blobs.clone());
     let found = web::block(move || {
         let exports = crate::export_tenant::list_exports(&db, &slug)?;
         let providers = crate::identity_providers::list(&db, &slug)?;
-        db.catalog(|conn| {
-            Ok((catalog::load_one(conn, &slug)?, jobs::list_recent(conn, Some(slug.as_str()), 20)?, exports, providers))
-        })
+        let (tenant, recent) = db
+            .catalog(|conn| Ok((catalog::load_one(conn, &slug)?, jobs::list_recent(conn, Some(slug.as_str()), 20)?)))?;
+        let usage = crate::usage::of(&db, &*blobs, &tenant)?;
+        Ok::<_, CoreError>((tenant, recent, exports, providers, usage))
     })
     .await
     .map_err(|_| SignInRequired::Unavailable)?;
-    let (tenant, recent, exports, providers) = match found {
+    let (tenant, recent, exports, providers, usage) = match found {
         Ok(v) => v,
         Err(CoreError::NotFound(_)) => return Ok(state.views.not_found(console.locale)),
         Err(_) => return Err(SignInRequired::Unavailable),
@@ -102,6 +103,9 @@ async fn show(
     ctx.insert("jobs", &recent);
     ctx.insert("exports", &exports);
     ctx.insert("providers", &providers);
+    ctx.insert("usage", &usage);
+    ctx.insert("storage_mib", &format!("{:.1}", usage.storage_bytes as f64 / (1024.0 * 1024.0)));
+    ctx.insert("max_storage_mib", &usage.max_storage_bytes.map(|b| b / (1024 * 1024)));
     Ok(state.views.page(StatusCode::OK, "tenant.html", console.locale, ctx))
 }
 

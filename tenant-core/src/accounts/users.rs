@@ -338,3 +338,13 @@ mod tests {
         }
     }
 }
+
+/// How many live accounts a tenant has, and the last time anyone signed in.
+pub fn activity(conn: &mut PgConnection) -> CoreResult<(i64, Option<DateTime<Utc>>)> {
+    let live = count_live(conn)?;
+    let last: Option<DateTime<Utc>> = users::table
+        .filter(users::deleted_at.is_null())
+        .select(diesel::dsl::max(users::last_sign_in_at))
+        .first(conn)?;
+    Ok((live, last))
+}

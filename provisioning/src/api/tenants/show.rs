@@ -14,10 +14,13 @@ pub async fn show_tenant(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = super::tenant_slug(&slug)?;
-    let db = state.db.clone();
-    let (tenant, recent) = web::block(move || {
-        db.catalog(|conn| Ok((catalog::load_one(conn, &slug)?, jobs::list_recent(conn, Some(slug.as_str()), 20)?)))
+    let (db, blobs) = (state.db.clone(), state.blobs.clone());
+    let (tenant, recent, usage) = web::block(move || -> Result<_, tenant_core::CoreError> {
+        let (tenant, recent) = db
+            .catalog(|conn| Ok((catalog::load_one(conn, &slug)?, jobs::list_recent(conn, Some(slug.as_str()), 20)?)))?;
+        let usage = crate::usage::of(&db, &*blobs, &tenant)?;
+        Ok((tenant, recent, usage))
     })
     .await??;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "tenant": tenant, "jobs": recent })))
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "tenant": tenant, "jobs": recent, "usage": usage })))
 }
