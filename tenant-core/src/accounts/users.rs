@@ -317,6 +317,16 @@ pub fn raw(conn: &mut PgConnection, id: i64) -> CoreResult<Option<UserRow>> {
     Ok(users::table.find(id).select(UserRow::as_select()).first(conn).optional()?)
 }
 
+/// How many live accounts a tenant has, and the last time anyone signed in.
+pub fn activity(conn: &mut PgConnection) -> CoreResult<(i64, Option<DateTime<Utc>>)> {
+    let live = count_live(conn)?;
+    let last: Option<DateTime<Utc>> = users::table
+        .filter(users::deleted_at.is_null())
+        .select(diesel::dsl::max(users::last_sign_in_at))
+        .first(conn)?;
+    Ok((live, last))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,14 +347,4 @@ mod tests {
             assert!(check_email(bad).is_err(), "{bad} accepted");
         }
     }
-}
-
-/// How many live accounts a tenant has, and the last time anyone signed in.
-pub fn activity(conn: &mut PgConnection) -> CoreResult<(i64, Option<DateTime<Utc>>)> {
-    let live = count_live(conn)?;
-    let last: Option<DateTime<Utc>> = users::table
-        .filter(users::deleted_at.is_null())
-        .select(diesel::dsl::max(users::last_sign_in_at))
-        .first(conn)?;
-    Ok((live, last))
 }
