@@ -167,6 +167,16 @@ pub mod catalog {
         }
     }
 
+    diesel::table! {
+        catalog.tenant_usage (tenant_id) {
+            tenant_id -> Uuid,
+            users -> Int8,
+            storage_bytes -> Int8,
+            last_sign_in_at -> Nullable<Timestamptz>,
+            measured_at -> Timestamptz,
+        }
+    }
+
     diesel::joinable!(tenant_exports -> tenants (tenant_id));
     diesel::joinable!(tenant_identity_providers -> tenants (tenant_id));
     diesel::joinable!(staff_sessions -> staff_accounts (staff_id));
@@ -185,7 +195,8 @@ pub mod catalog {
         tenant_identity_providers,
         tenant_exports,
         tenant_keys,
-        tenant_mail_settings
+        tenant_mail_settings,
+        tenant_usage
     );
 }
 

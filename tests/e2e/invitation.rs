@@ -65,6 +65,10 @@ fn first_admin_invitation_and_account_limit() {
     assert_eq!(usage["max_users"], 2);
     assert_eq!(usage["storage_bytes"], 0);
     assert!(usage["last_sign_in_at"].is_string(), "{usage}");
+    // Reading the tenant kept the measure, which the overview lists.
+    let listed = call(&app, "GET", "/api/v1/tenants", &write, "").json();
+    assert_eq!(listed["usage"]["inv"]["users"], 1, "{listed}");
+    assert!(listed["usage"]["inv"]["measured_at"].is_string());
 
     // The plan allows two accounts: one more, then a clear refusal.
     let sign_up = |nickname: &str, email: &str| {

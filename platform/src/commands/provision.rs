@@ -9,6 +9,8 @@ pub fn serve(settings: &Settings) -> anyhow::Result<()> {
     let state = build_state(settings, database.db.clone())?;
     let (prov, runner) = provisioning_state(settings, &state)?;
     let _workers = runner.spawn_workers(2, "provision")?;
+    // The staff overview's accounts, files and last sign-in, measured every 10 minutes.
+    provisioning::usage::spawn_refresher(state.db.clone(), state.blobs.clone(), std::time::Duration::from_secs(600))?;
     let addr = settings.provisioning_addr.clone();
     actix_rt::System::new().block_on(async move {
         let running = app::start_provisioning_only(prov, &addr)?;

@@ -100,6 +100,8 @@ pub fn serve_state(settings: &Settings, state: AppState) -> anyhow::Result<()> {
     let _watcher = DirectoryWatcher::spawn(state.db.clone(), Arc::clone(&state.directory), WatchOptions::default())?;
     let (prov, runner) = provisioning_state(settings, &state)?;
     let _workers = runner.spawn_workers(2, "serve")?;
+    // The staff overview's accounts, files and last sign-in, measured every 10 minutes.
+    provisioning::usage::spawn_refresher(state.db.clone(), state.blobs.clone(), std::time::Duration::from_secs(600))?;
     let options = ServeOptions {
         http: settings.http_addr.clone(),
         ops: settings.ops_addr.clone(),

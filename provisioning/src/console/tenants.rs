@@ -32,6 +32,8 @@ struct Filter {
 struct Row {
     tenant: Tenant,
     pending_jobs: i64,
+    usage: Option<crate::usage::Measured>,
+    storage_mib: Option<String>,
 }
 
 async fn list(
@@ -42,14 +44,14 @@ async fn list(
     let q = filter.q.clone().unwrap_or_default();
     let status = filter.status.as_deref().and_then(|s| TenantStatus::parse(s).ok());
     let db = state.db.clone();
-    let (all, pending) = web::block(move || {
+    let (all, pending, measures) = web::block(move || {
         db.catalog(|conn| {
             let pending: Vec<(Option<String>, i64)> = jobs_table::table
                 .filter(jobs_table::status.eq_any(["queued", "running"]))
                 .group_by(jobs_table::tenant_slug)
                 .select((jobs_table::tenant_slug, diesel::dsl::count_star()))
                 .load(conn)?;
-            Ok((catalog::load_all(conn)?, pending))
+            Ok((catalog::load_all(conn)?, pending, crate::usage::last_measures(conn)?))
         })
     })
     .await
@@ -66,7 +68,15 @@ async fn list(
                 || t.name.to_lowercase().contains(&needle)
                 || t.hosts.iter().any(|h| h.as_str().contains(&needle))
         })
-        .map(|t| Row { pending_jobs: pending.get(t.slug.as_str()).copied().unwrap_or(0), tenant: t })
+        .map(|t| {
+            let usage = measures.get(&t.id).cloned();
+            Row {
+                pending_jobs: pending.get(t.slug.as_str()).copied().unwrap_or(0),
+                storage_mib: usage.as_ref().map(|u| format!("{:.1}", u.storage_bytes as f64 / (1024.0 * 1024.0))),
+                usage,
+                tenant: t,
+            }
+        })
         .collect();
     let mut ctx = console.context("tenants");
     ctx.insert("tenants", &rows);

@@ -25,7 +25,9 @@ pub async fn list_tenants(
     };
     let q = filter.q.as_deref().map(str::to_lowercase);
     let db = state.db.clone();
-    let all = web::block(move || db.catalog(catalog::load_all)).await??;
+    let (all, measures) =
+        web::block(move || db.catalog(|conn| Ok((catalog::load_all(conn)?, crate::usage::last_measures(conn)?))))
+            .await??;
     let tenants: Vec<_> = all
         .into_iter()
         .filter(|t| status.is_none_or(|s| t.status == s))
@@ -37,5 +39,9 @@ pub async fn list_tenants(
             })
         })
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "tenants": tenants })))
+    let usage: serde_json::Map<String, serde_json::Value> = tenants
+        .iter()
+        .filter_map(|t| Some((t.slug.to_string(), serde_json::to_value(measures.get(&t.id)?).ok()?)))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "tenants": tenants, "usage": usage })))
 }
