@@ -156,6 +156,78 @@ fn franceconnect_sign_in_on_two_tenants_and_every_refusal() {
     let stray = Browser::new(app.http, &host_a).get("/auth/fc/signed-out?state=forged");
     assert_eq!(stray.status, 400);
 
+    // A second provider (another oidc-provider, a generic OpenID Connect one) linked to
+    // the same account from the account page: one account, two identities.
+    let sso_client = |host: &str, id: &str| Client {
+        client_id: id.into(),
+        client_secret: format!("{id}-secret-for-tests-only"),
+        redirect_uri: format!("http://{host}:{port}/auth/sso/callback"),
+        post_logout_redirect_uri: format!("http://{host}:{port}/auth/sso/signed-out"),
+    };
+    let p2 = Provider::start(&[sso_client("fca.test", "sso-fca"), sso_client("fcb.test", "sso-fcb")]);
+    for (slug, id) in [("fca", "sso-fca"), ("fcb", "sso-fcb")] {
+        identity_providers::put(
+            &app.state.db,
+            &app.state.identity.keyring,
+            &TenantSlug::parse(slug).expect("slug"),
+            "sso",
+            ProviderInput {
+                kind: ProviderKind::Oidc,
+                label: Some("Compte agent".into()),
+                issuer: p2.issuer.clone(),
+                client_id: id.into(),
+                client_secret: Some(SecretString::new(format!("{id}-secret-for-tests-only"))),
+                scopes: Some(vec!["openid".into(), "email".into(), "profile".into()]),
+                acr_values: None,
+                enabled: true,
+            },
+            &Actor::system(),
+        )
+        .expect("second provider");
+    }
+    let r = round_trip(&mut a, &p, "angela");
+    assert_eq!(r.header("location"), Some("/account"));
+    let page = a.get("/account");
+    assert!(page.body.contains("action=\"/auth/sso/login\""), "the unlinked provider is offered");
+    assert!(!page.body.contains("action=\"/auth/fc/login\""), "the linked one is not");
+    let csrf = crate::support::browser::form_value(&page.body, "csrf").expect("csrf");
+    let r = a.post("/auth/sso/login", &[("csrf", &csrf), ("next", "/account")]);
+    assert_eq!(r.status, 303);
+    let back = p2.authorize(&mut p2.browser(), r.header("location").expect("authorize"), "pierre");
+    let linked = a.get(&path_of(&back));
+    assert_eq!(linked.status, 303, "{}", linked.body);
+    assert_eq!(linked.header("location"), Some("/account?notice=identity_linked"));
+    let page = a.get("/account");
+    assert!(page.body.contains("Compte agent") && page.body.contains("FranceConnect"), "two linked identities");
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_fca.user_identities"), 2);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM t_fca.verifications WHERE kind = 'oidc' AND source = 'sso'"),
+        1
+    );
+    // Signing in with the second provider now opens the same account.
+    let mut s2 = Browser::new(app.http, &host_a);
+    let page = s2.get("/sign-in");
+    let csrf = crate::support::browser::form_value(&page.body, "csrf").expect("csrf");
+    let r = s2.post("/auth/sso/login", &[("csrf", &csrf), ("next", "/account")]);
+    let back = p2.authorize(&mut p2.browser(), r.header("location").expect("authorize"), "pierre");
+    let r = s2.get(&path_of(&back));
+    assert_eq!(r.header("location"), Some("/account"));
+    assert!(s2.get("/account").body.contains("Angèle"));
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_fca.users"), 1);
+    // On B, the generic provider alone makes a new account (no acr asked of it).
+    let mut sb = Browser::new(app.http, &host_b);
+    let page = sb.get("/sign-in");
+    let csrf = crate::support::browser::form_value(&page.body, "csrf").expect("csrf");
+    let r = sb.post("/auth/sso/login", &[("csrf", &csrf)]);
+    let url = r.header("location").expect("authorize").to_owned();
+    assert!(!url.contains("acr_values"), "{url}");
+    let back = p2.authorize(&mut p2.browser(), &url, "marie");
+    assert_eq!(sb.get(&path_of(&back)).header("location"), Some("/auth/welcome"));
+    assert_eq!(welcome(&mut sb, "Marie L.").status, 303);
+    drop(p2);
+    let csrf = a.csrf("/account");
+    assert_eq!(a.post("/sign-out", &[("csrf", &csrf)]).status, 303);
+
     // Second sign-in of the same person: straight in, no questions.
     let r = round_trip(&mut a, &p, "angela");
     assert_eq!(r.status, 303);
