@@ -416,3 +416,58 @@ fn tenant_admins_confirm_people_and_upload_a_resident_list() {
     })
     .expect("gates");
 }
+
+#[test]
+fn behind_a_tls_proxy_the_session_cookie_is_secure_with_the_host_prefix() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    tenants::create(&db, "acch", &["acch.test"], &["pages"]);
+    let app = TestApp::start(
+        &tdb,
+        TestConfig { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..TestConfig::default() },
+    );
+    // The proxy terminates TLS and says so; links in mail use https.
+    let mut b = Browser::new(app.http, "proxy.internal");
+    b.headers = vec![
+        ("X-Forwarded-Host".into(), "acch.test".into()),
+        ("X-Forwarded-Proto".into(), "https".into()),
+        ("X-Forwarded-For".into(), "203.0.113.7".into()),
+    ];
+    let form = b.get("/sign-up");
+    let csrf_cookie = form.header("set-cookie").expect("form cookie").to_owned();
+    assert!(csrf_cookie.starts_with("__Host-civitas_csrf=") && csrf_cookie.contains("Secure"), "{csrf_cookie}");
+    let csrf = crate::support::browser::form_value(&form.body, "csrf").expect("csrf");
+    let r = b.post(
+        "/sign-up",
+        &[
+            ("csrf", &csrf),
+            ("nickname", "Sécurité"),
+            ("email", "tls@example.fr"),
+            ("password", PASSWORD),
+            ("terms", "1"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mail = mails(&app.data_dir, "acch").pop().expect("mail");
+    let url = link(&mail, "/account/confirm/").expect("link");
+    assert!(url.starts_with("https://acch.test/account/confirm/"), "{url}");
+    let csrf = b.csrf(&path_of(&url));
+    let r = b.post(&path_of(&url), &[("csrf", &csrf)]);
+    assert_eq!(r.status, 303);
+    let cookie = r
+        .headers
+        .iter()
+        .find(|(k, v)| k.eq_ignore_ascii_case("set-cookie") && v.contains("session"))
+        .map(|(_, v)| v.clone())
+        .expect("session cookie");
+    assert!(cookie.starts_with("__Host-civitas_session="), "{cookie}");
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    assert_eq!(b.get("/account").status, 200);
+    // A plain-http cookie name is not read on an https request.
+    let secret = b.cookies["__Host-civitas_session"].clone();
+    let mut plain = Browser::new(app.http, "proxy.internal");
+    plain.headers = b.headers.clone();
+    plain.cookies.insert("civitas_session".into(), secret);
+    assert_eq!(plain.get("/account").status, 303);
+}
