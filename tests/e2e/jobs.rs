@@ -114,7 +114,7 @@ fn a_failing_job_is_retried_after_a_backoff_then_fails_for_good_and_leaves_nothi
     let done = worker.run_next("w").unwrap().unwrap();
     assert_eq!(done.status, JobStatus::Succeeded, "{:?}", done.error);
     assert_eq!(done.attempts, 2);
-    assert_eq!(done.steps_done, vec!["create".to_owned(), "activate".to_owned()]);
+    assert_eq!(done.steps_done, vec!["create".to_owned(), "invite_admin".to_owned(), "activate".to_owned()]);
 }
 
 #[test]

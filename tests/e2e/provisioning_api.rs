@@ -92,7 +92,7 @@ fn a_tenant_created_suspended_and_resumed_through_the_api_is_served_accordingly_
     let location = created.header("location").unwrap().to_owned();
     let job = wait_for_job(&app, &token, &location);
     assert_eq!(job["status"], "succeeded", "{job}");
-    assert_eq!(job["steps_done"], serde_json::json!(["create", "activate"]));
+    assert_eq!(job["steps_done"], serde_json::json!(["create", "invite_admin", "activate"]));
     assert_eq!(job["result"]["slug"], "nantes");
 
     let start = Instant::now();
