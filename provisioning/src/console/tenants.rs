@@ -33,7 +33,7 @@ struct Row {
     tenant: Tenant,
     pending_jobs: i64,
     usage: Option<crate::usage::Measured>,
-    storage_mib: Option<String>,
+    storage: Option<String>,
 }
 
 async fn list(
@@ -72,7 +72,7 @@ async fn list(
             let usage = measures.get(&t.id).cloned();
             Row {
                 pending_jobs: pending.get(t.slug.as_str()).copied().unwrap_or(0),
-                storage_mib: usage.as_ref().map(|u| format!("{:.1}", u.storage_bytes as f64 / (1024.0 * 1024.0))),
+                storage: usage.as_ref().map(|u| size(u.storage_bytes.max(0) as u64, console.locale)),
                 usage,
                 tenant: t,
             }
@@ -114,8 +114,8 @@ async fn show(
     ctx.insert("exports", &exports);
     ctx.insert("providers", &providers);
     ctx.insert("usage", &usage);
-    ctx.insert("storage_mib", &format!("{:.1}", usage.storage_bytes as f64 / (1024.0 * 1024.0)));
-    ctx.insert("max_storage_mib", &usage.max_storage_bytes.map(|b| b / (1024 * 1024)));
+    ctx.insert("storage", &size(usage.storage_bytes, console.locale));
+    ctx.insert("max_storage", &usage.max_storage_bytes.map(|b| size(b.max(0) as u64, console.locale)));
     Ok(state.views.page(StatusCode::OK, "tenant.html", console.locale, ctx))
 }
 
@@ -160,4 +160,32 @@ async fn resume(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, SignInRequired> {
     change(state, console, slug.into_inner(), form.into_inner(), TenantStatus::Active).await
+}
+
+/// A size for people: bytes, KiB, MiB or GiB, with the locale's unit names.
+fn size(bytes: u64, locale: tenant_core::names::Locale) -> String {
+    let fr = locale == tenant_core::names::Locale::Fr;
+    let units: [&str; 4] = if fr { ["o", "Kio", "Mio", "Gio"] } else { ["B", "KiB", "MiB", "GiB"] };
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < 3 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let text = if unit == 0 { format!("{bytes}") } else { format!("{value:.1}") };
+    let text = if fr { text.replace('.', ",") } else { text };
+    format!("{text} {}", units[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use tenant_core::names::Locale;
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(super::size(0, Locale::En), "0 B");
+        assert_eq!(super::size(1536, Locale::En), "1.5 KiB");
+        assert_eq!(super::size(3 * 1024 * 1024, Locale::Fr), "3,0 Mio");
+        assert_eq!(super::size(5 * 1024 * 1024 * 1024, Locale::En), "5.0 GiB");
+    }
 }
