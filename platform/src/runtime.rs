@@ -50,6 +50,7 @@ impl Database {
 /// Everything the HTTP layer shares, ready to serve.
 pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
     let themes = Themes::load(&settings.themes_dir)?;
+    let identity = Arc::new(Identity::new(db.clone(), Arc::new(keyring(settings)?), mailer(settings)?));
     Ok(AppState {
         db,
         directory: Arc::new(Directory::default()),
@@ -58,7 +59,7 @@ pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
         metrics: Arc::new(Metrics::new()?),
         blobs: Arc::new(LocalBlobStore::new(settings.blobs_dir())),
         trusted_proxies: settings.trusted_proxies.clone().into(),
-        identity: Arc::new(Identity::new(Arc::new(keyring(settings)?), mailer(settings)?)),
+        identity,
     })
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod mail;
 pub mod migrations;
 pub mod names;
+pub mod rate_limits;
 pub mod schema;
 pub mod secrets;
 pub mod tenant;

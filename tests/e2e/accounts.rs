@@ -471,3 +471,33 @@ fn behind_a_tls_proxy_the_session_cookie_is_secure_with_the_host_prefix() {
     plain.cookies.insert("civitas_session".into(), secret);
     assert_eq!(plain.get("/account").status, 303);
 }
+
+#[test]
+fn rate_limits_are_shared_by_every_server_and_their_window_ends() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    tenants::create(&db, "acci", &["acci.test"], &["pages"]);
+    let one = TestApp::start(&tdb, TestConfig::default());
+    let two = TestApp::start(&tdb, TestConfig::default());
+    let _ = confirmed_account(&one, "acci.test", "acci", "Partagé", "shared@example.fr");
+    // Five failures spread over two servers spend one budget.
+    for app in [&one, &two, &one, &two, &one] {
+        let mut b = Browser::new(app.http, "acci.test");
+        assert_eq!(sign_in(&mut b, "shared@example.fr", "wrong wrong wrong").status, 401);
+    }
+    let mut b = Browser::new(two.http, "acci.test");
+    assert_eq!(sign_in(&mut b, "shared@example.fr", PASSWORD).status, 429, "the other server knows");
+    // When the window is over, the right password works again and clears the count.
+    let mut conn = tdb.conn();
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE catalog.rate_limits SET window_start = now() - interval '1 day' WHERE key LIKE 'sign-in-fail:acci:%'"),
+        &mut conn,
+    )
+    .expect("age the window");
+    let mut c = Browser::new(one.http, "acci.test");
+    assert_eq!(sign_in(&mut c, "shared@example.fr", PASSWORD).status, 303);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM catalog.rate_limits WHERE key LIKE 'sign-in-fail:acci:%'"),
+        0
+    );
+}

@@ -147,7 +147,8 @@ pub async fn change_email(
         locale,
         &format!("account:{}:{}", tenant.slug, user.id),
         limits::ACCOUNT_CHANGES_PER_USER,
-    )?;
+    )
+    .await?;
     let theme = state.themes.get(tenant.theme.as_str());
     let Ok(email) = users::check_email(&form.email) else {
         let errors = HashMap::from([("email", theme.message(locale, "field_email_invalid"))]);
@@ -266,7 +267,8 @@ pub async fn change_password(
         locale,
         &format!("account:{}:{}", tenant.slug, user.id),
         limits::ACCOUNT_CHANGES_PER_USER,
-    )?;
+    )
+    .await?;
     let theme = state.themes.get(tenant.theme.as_str());
     let Ok(new) = Password::parse(form.new_password.clone()) else {
         let errors = HashMap::from([("new_password", theme.message(locale, "field_password_invalid"))]);

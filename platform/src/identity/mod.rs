@@ -39,11 +39,11 @@ pub struct Identity {
 }
 
 impl Identity {
-    pub fn new(keyring: Arc<Keyring>, mailer: Mailer) -> Self {
+    pub fn new(db: Db, keyring: Arc<Keyring>, mailer: Mailer) -> Self {
         Self {
             keyring,
             mailer,
-            limiter: RateLimiter::default(),
+            limiter: RateLimiter::new(db),
             discovery: oidc::Discovery::default(),
             form_origins: csp::FormOrigins::default(),
             keys: Mutex::default(),
@@ -289,14 +289,14 @@ pub mod page {
     }
 
     /// Counts one event under `key` against `rule`; past it, the error to answer.
-    pub fn limit(
+    pub async fn limit(
         state: &AppState,
         tenant: &Tenant,
         locale: Locale,
         key: &str,
         rule: super::limits::Rule,
     ) -> Result<(), AppError> {
-        state.identity.limiter.hit(key, rule).map_err(|wait| too_many(state, tenant, locale, wait))
+        state.identity.limiter.hit(key, rule).await?.map_err(|wait| too_many(state, tenant, locale, wait))
     }
 
     /// Adds a cookie to a response.

@@ -360,7 +360,8 @@ async fn begin(
         locale,
         &format!("oidc:{}:{}", tenant.slug, client_ip(&req, &state)),
         limits::OIDC_PER_IP,
-    )?;
+    )
+    .await?;
     let p = provider(&state, &tenant, &key).await?;
     let metadata = match state.identity.discovery.metadata(&p.issuer, false).await {
         Ok(m) => m,

@@ -9,7 +9,7 @@ use tenant_core::accounts::{sessions, users};
 use tenant_core::CoreError;
 
 use super::limits;
-use super::page::{client_ip, message, see_other, too_many, Page};
+use super::page::{client_ip, message, see_other, Page};
 use super::session::{self, MaybeUser};
 use super::sign_in::{link_form, send_link, EmailForm};
 use crate::http::error::AppError;
@@ -39,14 +39,10 @@ pub async fn forgot(
     form: web::Form<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
     super::csrf::verify(&req, &visitor, &form.csrf)?;
-    let limiter = &state.identity.limiter;
-    limiter
-        .hit(&format!("reset:{}:{}", tenant.slug, client_ip(&req, &state)), limits::RESET_PER_IP)
-        .and_then(|()| {
-            limiter
-                .hit(&format!("reset:{}:{}", tenant.slug, form.email.trim().to_lowercase()), limits::RESET_PER_ACCOUNT)
-        })
-        .map_err(|wait| too_many(&state, &tenant, locale, wait))?;
+    let ip_key = format!("reset:{}:{}", tenant.slug, client_ip(&req, &state));
+    super::page::limit(&state, &tenant, locale, &ip_key, limits::RESET_PER_IP).await?;
+    let account_key = format!("reset:{}:{}", tenant.slug, form.email.trim().to_lowercase());
+    super::page::limit(&state, &tenant, locale, &account_key, limits::RESET_PER_ACCOUNT).await?;
     let (s, t, origin, email) = (state.clone(), tenant.0.clone(), visitor.origin.clone(), form.email.clone());
     web::block(move || send_link(&s, &t, locale, &origin, &email, Purpose::Reset)).await??;
     message(&state, &req, &tenant, locale, &visitor, "reset_sent", StatusCode::OK)

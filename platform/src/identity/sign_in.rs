@@ -122,9 +122,11 @@ pub async fn sign_in(
     let ip = client_ip(&req, &state);
     let limiter = &state.identity.limiter;
     let account_key = format!("sign-in-fail:{}:{}", tenant.slug, form.email.trim().to_lowercase());
+    super::page::limit(&state, &tenant, locale, &format!("sign-in:{}:{ip}", tenant.slug), limits::SIGN_IN_PER_IP)
+        .await?;
     limiter
-        .hit(&format!("sign-in:{}:{ip}", tenant.slug), limits::SIGN_IN_PER_IP)
-        .and_then(|()| limiter.check(&account_key, limits::SIGN_IN_FAILURES_PER_ACCOUNT))
+        .check(&account_key, limits::SIGN_IN_FAILURES_PER_ACCOUNT)
+        .await?
         .map_err(|wait| too_many(&state, &tenant, locale, wait))?;
     let (s, t, v) = (state.clone(), tenant.0.clone(), visitor.clone());
     let (email, password) = (form.email.clone(), form.password.clone());
@@ -150,13 +152,13 @@ pub async fn sign_in(
     .await??;
     match outcome {
         Outcome::SignedIn(cookie) => {
-            limiter.clear(&account_key);
+            limiter.clear(&account_key).await?;
             let mut res = see_other(&next);
             super::page::set_cookie(&mut res, &cookie)?;
             Ok(res)
         }
         Outcome::Wrong => {
-            let _ = limiter.hit(&account_key, limits::SIGN_IN_FAILURES_PER_ACCOUNT);
+            let _ = limiter.hit(&account_key, limits::SIGN_IN_FAILURES_PER_ACCOUNT).await?;
             render_form(
                 &state,
                 &req,
@@ -298,16 +300,10 @@ pub async fn resend(
     form: web::Form<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
     super::csrf::verify(&req, &visitor, &form.csrf)?;
-    let limiter = &state.identity.limiter;
-    limiter
-        .hit(&format!("resend:{}:{}", tenant.slug, client_ip(&req, &state)), limits::RESEND_PER_IP)
-        .and_then(|()| {
-            limiter.hit(
-                &format!("resend:{}:{}", tenant.slug, form.email.trim().to_lowercase()),
-                limits::RESEND_PER_ACCOUNT,
-            )
-        })
-        .map_err(|wait| too_many(&state, &tenant, locale, wait))?;
+    let ip_key = format!("resend:{}:{}", tenant.slug, client_ip(&req, &state));
+    super::page::limit(&state, &tenant, locale, &ip_key, limits::RESEND_PER_IP).await?;
+    let account_key = format!("resend:{}:{}", tenant.slug, form.email.trim().to_lowercase());
+    super::page::limit(&state, &tenant, locale, &account_key, limits::RESEND_PER_ACCOUNT).await?;
     let (s, t, origin, email) = (state.clone(), tenant.0.clone(), visitor.origin.clone(), form.email.clone());
     web::block(move || send_link(&s, &t, locale, &origin, &email, Purpose::Confirm)).await??;
     message(&state, &req, &tenant, locale, &visitor, "check_email", StatusCode::OK)

@@ -82,7 +82,8 @@ pub async fn sign_up(
         locale,
         &format!("sign-up:{}:{}", tenant.slug, client_ip(&req, &state)),
         limits::SIGN_UP_PER_IP,
-    )?;
+    )
+    .await?;
     let (s, t, origin) = (state.clone(), tenant.0.clone(), visitor.origin.clone());
     let outcome = web::block(move || register(&s, &t, locale, &origin, &nickname, &email, &password)).await??;
     match outcome {
