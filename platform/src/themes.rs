@@ -121,6 +121,10 @@ fn register(tera: &mut tera::Tera) {
 fn date(value: &tera::Value, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
     let format = args.get("format").and_then(|f| f.as_str()).unwrap_or("%Y-%m-%d");
     let raw = value.as_str().ok_or_else(|| tera::Error::msg("date: expected a timestamp string"))?;
+    // A timestamp, or a plain date (`2026-11-26`).
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        return Ok(tera::Value::String(day.format(format).to_string()));
+    }
     let when = chrono::DateTime::parse_from_rfc3339(raw).map_err(|e| tera::Error::msg(format!("date: {e}")))?;
     Ok(tera::Value::String(when.format(format).to_string()))
 }

@@ -18,6 +18,7 @@ pub mod names;
 pub mod rate_limits;
 pub mod schema;
 pub mod secrets;
+pub mod spaces;
 pub mod tenant;
 
 pub use db::{DatabaseUrl, Db, PoolOptions, PoolStatus};

@@ -308,6 +308,63 @@ pub mod tenant {
         }
     }
 
+    diesel::table! {
+        spaces (id) {
+            id -> Int8,
+            kind -> Text,
+            slug -> Text,
+            title -> Jsonb,
+            subtitle -> Jsonb,
+            description -> Jsonb,
+            hero_image_key -> Nullable<Text>,
+            start_date -> Nullable<Date>,
+            end_date -> Nullable<Date>,
+            private -> Bool,
+            published_at -> Nullable<Timestamptz>,
+            position -> Int4,
+            created_at -> Timestamptz,
+            updated_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        space_phases (id) {
+            id -> Int8,
+            space_id -> Int8,
+            position -> Int4,
+            title -> Jsonb,
+            description -> Jsonb,
+            start_date -> Nullable<Date>,
+            end_date -> Nullable<Date>,
+            active -> Bool,
+        }
+    }
+
+    diesel::table! {
+        space_members (space_id, user_id) {
+            space_id -> Int8,
+            user_id -> Int8,
+            added_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        components (id) {
+            id -> Int8,
+            space_id -> Int8,
+            module -> Text,
+            name -> Jsonb,
+            position -> Int4,
+            settings -> Jsonb,
+            phase_settings -> Jsonb,
+            published_at -> Nullable<Timestamptz>,
+            created_at -> Timestamptz,
+        }
+    }
+
+    diesel::joinable!(space_phases -> spaces (space_id));
+    diesel::joinable!(space_members -> spaces (space_id));
+    diesel::joinable!(components -> spaces (space_id));
     diesel::joinable!(user_sessions -> users (user_id));
     diesel::joinable!(email_tokens -> users (user_id));
     diesel::joinable!(user_identities -> users (user_id));
@@ -321,6 +378,10 @@ pub mod tenant {
         user_identities,
         verifications,
         anonymous_proofs,
-        resident_list
+        resident_list,
+        spaces,
+        space_phases,
+        space_members,
+        components
     );
 }

@@ -18,5 +18,6 @@ mod provisioning_api;
 mod provisioning_atomicity;
 mod purge_exports;
 mod routing;
+mod spaces;
 mod tenant_mail;
 mod upgrade_crash;

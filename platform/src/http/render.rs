@@ -54,7 +54,14 @@ pub fn tenant_context(state: &AppState, tenant: &Tenant, locale: Locale, path: &
     ctx.insert("t", &*theme.messages(locale));
     ctx.insert("path", path);
     ctx.insert("branding_css", &format!("/branding.css?v={}", tenant.revision));
-    let mut nav = vec![NavItem { label: theme.message(locale, "nav_home"), url: "/", current: path == "/" }];
+    let mut nav = vec![
+        NavItem { label: theme.message(locale, "nav_home"), url: "/", current: path == "/" },
+        NavItem {
+            label: theme.message(locale, "nav_processes"),
+            url: "/processes",
+            current: path == "/processes" || path.starts_with("/processes/"),
+        },
+    ];
     for module in ModuleName::ALL {
         if !tenant.has_module(module) {
             continue;

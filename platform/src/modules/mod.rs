@@ -4,6 +4,7 @@ pub mod blog;
 pub mod home;
 pub mod pages;
 pub mod site;
+pub mod spaces;
 
 use actix_web::web;
 use tenant_core::names::ModuleName;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
     pages::configure(cfg);
     blog::configure(cfg);
+    spaces::configure(cfg);
 }
 
 /// Refuses a request to a module the tenant has not switched on.

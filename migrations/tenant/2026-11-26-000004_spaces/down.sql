@@ -1,0 +1,4 @@
+DROP TABLE components;
+DROP TABLE space_members;
+DROP TABLE space_phases;
+DROP TABLE spaces;

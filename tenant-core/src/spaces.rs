@@ -1,0 +1,327 @@
+//! Participatory spaces: processes (with phases, one active at a time) and
+//! assemblies, published or not, public or private (members only). Texts are kept
+//! per locale and read in the visitor's language, else the tenant's default.
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+
+use crate::error::{CoreError, CoreResult};
+use crate::names::Locale;
+use crate::schema::tenant::{space_members, space_phases, spaces};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpaceKind {
+    Process,
+    Assembly,
+}
+
+impl SpaceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpaceKind::Process => "process",
+            SpaceKind::Assembly => "assembly",
+        }
+    }
+}
+
+/// Text in several languages.
+pub type Texts = BTreeMap<Locale, String>;
+
+fn to_json(texts: &Texts) -> serde_json::Value {
+    serde_json::Value::Object(texts.iter().map(|(l, t)| (l.as_str().to_owned(), t.clone().into())).collect())
+}
+
+/// The text in the first of `order` that has one, else any; with its language.
+pub fn pick(value: &serde_json::Value, order: &[Locale]) -> (String, String) {
+    for l in order {
+        if let Some(t) = value.get(l.as_str()).and_then(|v| v.as_str()).filter(|t| !t.is_empty()) {
+            return (t.to_owned(), l.as_str().to_owned());
+        }
+    }
+    value
+        .as_object()
+        .and_then(|m| m.iter().find_map(|(k, v)| v.as_str().map(|t| (t.to_owned(), k.clone()))))
+        .unwrap_or_default()
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = spaces)]
+struct SpaceRow {
+    id: i64,
+    kind: String,
+    slug: String,
+    title: serde_json::Value,
+    subtitle: serde_json::Value,
+    description: serde_json::Value,
+    hero_image_key: Option<String>,
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+    private: bool,
+    published_at: Option<DateTime<Utc>>,
+}
+
+/// A space as a page shows it, in one language.
+#[derive(Clone, Debug, Serialize)]
+pub struct Space {
+    pub id: i64,
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    pub title_lang: String,
+    pub subtitle: String,
+    pub description: String,
+    pub description_lang: String,
+    pub hero_image_key: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub private: bool,
+    pub published: bool,
+}
+
+fn view(row: SpaceRow, order: &[Locale]) -> Space {
+    let (title, title_lang) = pick(&row.title, order);
+    let (subtitle, _) = pick(&row.subtitle, order);
+    let (description, description_lang) = pick(&row.description, order);
+    Space {
+        id: row.id,
+        kind: row.kind,
+        slug: row.slug,
+        title,
+        title_lang,
+        subtitle,
+        description,
+        description_lang,
+        hero_image_key: row.hero_image_key,
+        start_date: row.start_date,
+        end_date: row.end_date,
+        private: row.private,
+        published: row.published_at.is_some(),
+    }
+}
+
+/// A phase of a process, in one language.
+#[derive(Clone, Debug, Serialize)]
+pub struct Phase {
+    pub id: i64,
+    pub position: i32,
+    pub title: String,
+    pub description: String,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub active: bool,
+}
+
+/// id, position, title, description, start, end, active.
+type PhaseRow = (i64, i32, serde_json::Value, serde_json::Value, Option<NaiveDate>, Option<NaiveDate>, bool);
+
+/// What a new space needs.
+pub struct NewSpace<'a> {
+    pub kind: SpaceKind,
+    pub slug: &'a str,
+    pub title: &'a Texts,
+    pub subtitle: &'a Texts,
+    pub description: &'a Texts,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub private: bool,
+    pub published: bool,
+}
+
+fn check_texts(field: &str, texts: &Texts, max: usize, required: bool) -> CoreResult<()> {
+    if required && texts.values().all(|t| t.trim().is_empty()) {
+        return Err(CoreError::Invalid(format!("{field}: required in at least one language")));
+    }
+    if texts.values().any(|t| t.chars().count() > max) {
+        return Err(CoreError::Invalid(format!("{field}: at most {max} characters")));
+    }
+    Ok(())
+}
+
+/// Creates a space; a taken slug is a `Conflict`.
+pub fn create(conn: &mut PgConnection, new: &NewSpace<'_>) -> CoreResult<i64> {
+    let slug_ok = (2..=60).contains(&new.slug.len())
+        && new.slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !new.slug.starts_with('-');
+    if !slug_ok {
+        return Err(CoreError::Invalid("slug: 2 to 60 of a-z, 0-9 and '-'".into()));
+    }
+    check_texts("title", new.title, 200, true)?;
+    check_texts("subtitle", new.subtitle, 300, false)?;
+    check_texts("description", new.description, 20_000, false)?;
+    if let (Some(s), Some(e)) = (new.start_date, new.end_date) {
+        if e < s {
+            return Err(CoreError::Invalid("end_date: on or after the start date".into()));
+        }
+    }
+    let r = conn.transaction(|conn| {
+        diesel::insert_into(spaces::table)
+            .values((
+                spaces::kind.eq(new.kind.as_str()),
+                spaces::slug.eq(new.slug),
+                spaces::title.eq(to_json(new.title)),
+                spaces::subtitle.eq(to_json(new.subtitle)),
+                spaces::description.eq(to_json(new.description)),
+                spaces::start_date.eq(new.start_date),
+                spaces::end_date.eq(new.end_date),
+                spaces::private.eq(new.private),
+                spaces::published_at.eq(new.published.then(Utc::now)),
+            ))
+            .returning(spaces::id)
+            .get_result::<i64>(conn)
+    });
+    match r {
+        Ok(id) => Ok(id),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(CoreError::Conflict(format!("slug: a space {:?} already exists", new.slug)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Adds a phase at the end of a process.
+pub fn add_phase(
+    conn: &mut PgConnection,
+    space_id: i64,
+    title: &Texts,
+    description: &Texts,
+    dates: (Option<NaiveDate>, Option<NaiveDate>),
+) -> CoreResult<i64> {
+    check_texts("title", title, 200, true)?;
+    check_texts("description", description, 5_000, false)?;
+    let next: Option<i32> = space_phases::table
+        .filter(space_phases::space_id.eq(space_id))
+        .select(diesel::dsl::max(space_phases::position))
+        .first(conn)?;
+    Ok(diesel::insert_into(space_phases::table)
+        .values((
+            space_phases::space_id.eq(space_id),
+            space_phases::position.eq(next.map_or(0, |p| p + 1)),
+            space_phases::title.eq(to_json(title)),
+            space_phases::description.eq(to_json(description)),
+            space_phases::start_date.eq(dates.0),
+            space_phases::end_date.eq(dates.1),
+        ))
+        .returning(space_phases::id)
+        .get_result(conn)?)
+}
+
+/// Makes `phase_id` the process's only active phase.
+pub fn activate_phase(conn: &mut PgConnection, space_id: i64, phase_id: i64) -> CoreResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(space_phases::table.filter(space_phases::space_id.eq(space_id)))
+            .set(space_phases::active.eq(false))
+            .execute(conn)?;
+        let n = diesel::update(
+            space_phases::table.filter(space_phases::id.eq(phase_id)).filter(space_phases::space_id.eq(space_id)),
+        )
+        .set(space_phases::active.eq(true))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(CoreError::NotFound("no such phase in this space".into()));
+        }
+        Ok(())
+    })
+}
+
+pub fn add_member(conn: &mut PgConnection, space_id: i64, user_id: i64) -> CoreResult<()> {
+    diesel::insert_into(space_members::table)
+        .values((space_members::space_id.eq(space_id), space_members::user_id.eq(user_id)))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Who is looking: nobody, a participant, or an administrator (who sees all).
+#[derive(Clone, Copy, Debug)]
+pub enum Viewer {
+    Anonymous,
+    Participant(i64),
+    Admin,
+}
+
+/// The published spaces of `kind` the viewer may see: public ones, and private ones
+/// they are a member of (administrators see every published space).
+pub fn list_visible(
+    conn: &mut PgConnection,
+    kind: SpaceKind,
+    viewer: Viewer,
+    order: &[Locale],
+) -> CoreResult<Vec<Space>> {
+    let mut q =
+        spaces::table.filter(spaces::kind.eq(kind.as_str())).filter(spaces::published_at.is_not_null()).into_boxed();
+    match viewer {
+        Viewer::Admin => {}
+        Viewer::Anonymous => q = q.filter(spaces::private.eq(false)),
+        Viewer::Participant(user) => {
+            let mine = space_members::table.filter(space_members::user_id.eq(user)).select(space_members::space_id);
+            q = q.filter(spaces::private.eq(false).or(spaces::id.eq_any(mine)));
+        }
+    }
+    let rows: Vec<SpaceRow> = q.order((spaces::position, spaces::id)).select(SpaceRow::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(|r| view(r, order)).collect())
+}
+
+/// One space by slug, if the viewer may see it, with its phases.
+pub fn find_visible(
+    conn: &mut PgConnection,
+    kind: SpaceKind,
+    slug: &str,
+    viewer: Viewer,
+    order: &[Locale],
+) -> CoreResult<Option<(Space, Vec<Phase>)>> {
+    let row: Option<SpaceRow> = spaces::table
+        .filter(spaces::kind.eq(kind.as_str()))
+        .filter(spaces::slug.eq(slug))
+        .select(SpaceRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let allowed = match viewer {
+        Viewer::Admin => true,
+        _ if row.published_at.is_none() => false,
+        _ if !row.private => true,
+        Viewer::Anonymous => false,
+        Viewer::Participant(user) => {
+            let n: i64 = space_members::table
+                .filter(space_members::space_id.eq(row.id))
+                .filter(space_members::user_id.eq(user))
+                .count()
+                .get_result(conn)?;
+            n > 0
+        }
+    };
+    if !allowed {
+        return Ok(None);
+    }
+    let phases: Vec<PhaseRow> = space_phases::table
+        .filter(space_phases::space_id.eq(row.id))
+        .order(space_phases::position)
+        .select((
+            space_phases::id,
+            space_phases::position,
+            space_phases::title,
+            space_phases::description,
+            space_phases::start_date,
+            space_phases::end_date,
+            space_phases::active,
+        ))
+        .load(conn)?;
+    let phases = phases
+        .into_iter()
+        .map(|(id, position, title, description, start_date, end_date, active)| Phase {
+            id,
+            position,
+            title: pick(&title, order).0,
+            description: pick(&description, order).0,
+            start_date,
+            end_date,
+            active,
+        })
+        .collect();
+    Ok(Some((view(row, order), phases)))
+}
