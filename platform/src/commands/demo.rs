@@ -244,8 +244,47 @@ fn fill(db: &Db, tenant: &Tenant, demo: &DemoTenant) -> anyhow::Result<()> {
         for (locale, title, body) in demo.posts {
             blog::publish(conn, *locale, title, body)?;
         }
+        demo_process(conn)?;
         Ok(())
     })?;
+    Ok(())
+}
+
+/// A participatory budget with its four phases, the first under way.
+fn demo_process(conn: &mut diesel::PgConnection) -> Result<(), CoreError> {
+    use tenant_core::spaces::{self, NewSpace, SpaceKind, Texts};
+    let texts = |fr: &str, en: &str| -> Texts { [(Locale::Fr, fr.to_owned()), (Locale::En, en.to_owned())].into() };
+    let id = spaces::create(
+        conn,
+        &NewSpace {
+            kind: SpaceKind::Process,
+            slug: "budget-participatif-2027",
+            title: &texts("Budget participatif 2027", "Participatory budget 2027"),
+            subtitle: &texts("1 million d'euros pour vos projets", "One million euros for your projects"),
+            description: &texts(
+                "Proposez des projets d'intérêt général, puis votez pour ceux que vous voulez voir réalisés.\n\nChaque habitant peut déposer jusqu'à trois projets.",
+                "Propose projects for the common good, then vote for those you want to see built.\n\nEvery resident may submit up to three projects.",
+            ),
+            start_date: chrono::NaiveDate::from_ymd_opt(2026, 10, 1),
+            end_date: chrono::NaiveDate::from_ymd_opt(2027, 6, 30),
+            private: false,
+            published: true,
+        },
+    )?;
+    let mut first = None;
+    for (fr, en, start, end) in [
+        ("Dépôt des projets", "Project submission", (2026, 10, 1), (2026, 12, 15)),
+        ("Analyse par les services", "Review by the services", (2026, 12, 16), (2027, 2, 28)),
+        ("Vote", "Vote", (2027, 3, 1), (2027, 3, 31)),
+        ("Résultats et réalisation", "Results and delivery", (2027, 4, 1), (2027, 6, 30)),
+    ] {
+        let day = |(y, m, d): (i32, u32, u32)| chrono::NaiveDate::from_ymd_opt(y, m, d);
+        let phase = spaces::add_phase(conn, id, &texts(fr, en), &Texts::new(), (day(start), day(end)))?;
+        first.get_or_insert(phase);
+    }
+    if let Some(phase) = first {
+        spaces::activate_phase(conn, id, phase)?;
+    }
     Ok(())
 }
 
