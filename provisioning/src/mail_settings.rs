@@ -78,8 +78,11 @@ fn check(input: &MailInput) -> CoreResult<TenantMail> {
     }
     let tls =
         SmtpTls::parse(&input.smtp_tls).map_err(|_| CoreError::Invalid("smtp_tls: none, starttls or tls".into()))?;
-    if input.smtp_username.len() > 200 || input.smtp_password.as_ref().is_some_and(|p| p.len() > 500) {
-        return Err(CoreError::Invalid("smtp_username: at most 200 characters; smtp_password: at most 500".into()));
+    if input.smtp_username.len() > 200 {
+        return Err(CoreError::Invalid("smtp_username: at most 200 characters".into()));
+    }
+    if input.smtp_password.as_ref().is_some_and(|p| p.len() > 500) {
+        return Err(CoreError::Invalid("smtp_password: at most 500 characters".into()));
     }
     Ok(TenantMail {
         from_address: from_address.to_owned(),

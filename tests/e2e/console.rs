@@ -466,3 +466,129 @@ fn staff_manage_identity_providers_from_the_console_without_ever_seeing_the_secr
     );
     assert!(provisioning::identity_providers::list(&db, &tenant.slug).unwrap().is_empty());
 }
+
+/// The sealed SMTP password stored for the tenant: `None` without settings,
+/// `Some(None)` for settings without a password.
+fn sealed_smtp_password(tdb: &TestDb) -> Option<Option<String>> {
+    use diesel::prelude::*;
+    use tenant_core::schema::catalog::tenant_mail_settings as tms;
+    tms::table.select(tms::smtp_password_enc).first::<Option<String>>(&mut tdb.conn()).optional().unwrap()
+}
+
+/// The opening tag of the form control with `id="<id>"`.
+#[track_caller]
+fn control<'p>(page: &'p str, id: &str) -> &'p str {
+    let at = page.find(&format!(" id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in page: {page}"));
+    let start = page[..at].rfind('<').unwrap();
+    let end = at + page[at..].find('>').unwrap();
+    &page[start..=end]
+}
+
+#[test]
+fn staff_set_a_tenant_mail_server_from_the_console_without_ever_seeing_the_password() {
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let db = tdb.db(1);
+    let tenant = crate::support::tenants::create(&db, "morlaix", &["morlaix.test"], &["pages"]);
+    let b = signed_in(&app, &tdb, "mail@hebergeur.test");
+    let keyring = tenant_core::secrets::Keyring::load(&app.data_dir.join("master.key"), &[]).unwrap();
+    let opened = || db.catalog(|conn| tenant_core::mail::tenant_mail(conn, &keyring, tenant.id)).unwrap();
+
+    // No settings: the platform default, a link to the form and nothing to remove.
+    let page = b.get("/tenants/morlaix");
+    assert!(page.body.contains("Le serveur par défaut de la plateforme"), "{}", page.body);
+    assert!(page.body.contains("href=\"/tenants/morlaix/mail\"") && !page.body.contains("/mail/delete"));
+    let page = b.get("/tenants/morlaix/mail");
+    assert_eq!(page.status, 200);
+    assert!(control(&page.body, "smtp_password").contains("type=\"password\""));
+    let csrf = hidden(&page.body, "csrf");
+    let password = "never-shown-smtp-password";
+    let fields = |csrf: &str, host: &str, port: &str, tls: &str, password: &str| {
+        form(&[
+            ("csrf", csrf),
+            ("from_address", "participation@morlaix.fr"),
+            ("from_name", "Ville de Morlaix"),
+            ("smtp_host", host),
+            ("smtp_port", port),
+            ("smtp_tls", tls),
+            ("smtp_username", "mairie-smtp"),
+            ("smtp_password", password),
+        ])
+    };
+    let forged = b.post("/tenants/morlaix/mail", &fields("forged", "smtp.morlaix.fr", "587", "starttls", password));
+    assert_eq!(forged.status, 403);
+    assert_eq!(sealed_smtp_password(&tdb), None, "a forged form stores nothing");
+
+    let saved = b.post("/tenants/morlaix/mail", &fields(&csrf, "smtp.morlaix.fr", "587", "starttls", password));
+    assert_eq!((saved.status, saved.header("location")), (303, Some("/tenants/morlaix")), "{}", saved.body);
+    let page = b.get("/tenants/morlaix");
+    for shown in [
+        "participation@morlaix.fr",
+        "Ville de Morlaix",
+        "<dd>smtp.morlaix.fr</dd>",
+        "<dd>587</dd>",
+        "<dd>STARTTLS (connexion renforcée)</dd>",
+        "<dd>mairie-smtp</dd>",
+        "<dd>enregistré</dd>",
+        "action=\"/tenants/morlaix/mail/delete\"",
+    ] {
+        assert!(page.body.contains(shown), "{shown} not in {}", page.body);
+    }
+    assert!(!page.body.contains(password) && !page.body.contains("Le serveur par défaut"));
+    let sealed = sealed_smtp_password(&tdb).flatten().expect("a sealed password");
+    assert!(sealed.starts_with("v1.") && !sealed.contains(password), "{sealed}");
+    assert_eq!(opened().and_then(|m| m.smtp.password).as_ref().map(|p| p.expose()), Some(password));
+
+    // The form again: filled, but never with the password, and saying an empty field keeps it.
+    let edit = b.get("/tenants/morlaix/mail");
+    assert!(control(&edit.body, "smtp_host").contains("value=\"smtp.morlaix.fr\""));
+    assert!(control(&edit.body, "smtp_password").contains("type=\"password\""));
+    assert!(!edit.body.contains(password) && edit.body.contains("laisser vide pour garder le mot de passe"));
+    assert!(!edit.body.contains("aria-invalid"));
+
+    // Wrong values: 422, the field named and marked, what was typed shown back but
+    // the password, and nothing changed.
+    for (port, tls, field) in
+        [("70000", "starttls", "smtp_port"), ("0", "tls", "smtp_port"), ("587", "ssl3", "smtp_tls")]
+    {
+        let r = b.post("/tenants/morlaix/mail", &fields(&csrf, "smtp2.morlaix.fr", port, tls, "another-password"));
+        assert_eq!(r.status, 422, "{port} {tls}: {}", r.body);
+        assert!(r.body.contains(&format!("{field}: ")), "{field} not named: {}", r.body);
+        assert!(control(&r.body, field).contains("aria-invalid=\"true\""), "{}", control(&r.body, field));
+        assert_eq!(r.body.matches("aria-invalid").count(), 1, "only {field} is marked");
+        assert!(control(&r.body, "smtp_host").contains("value=\"smtp2.morlaix.fr\""));
+        assert!(!r.body.contains("another-password") && !r.body.contains(password));
+        if field == "smtp_port" {
+            assert!(control(&r.body, "smtp_port").contains(&format!("value=\"{port}\"")));
+        }
+    }
+    assert_eq!(sealed_smtp_password(&tdb).flatten().as_deref(), Some(sealed.as_str()));
+    let kept = opened().unwrap();
+    assert_eq!((kept.smtp.host.as_str(), kept.smtp.port, kept.smtp.tls.as_str()), ("smtp.morlaix.fr", 587, "starttls"));
+
+    // An empty password keeps the stored one, sealed as it was.
+    let saved = b.post("/tenants/morlaix/mail", &fields(&csrf, "smtp2.morlaix.fr", "465", "tls", ""));
+    assert_eq!((saved.status, saved.header("location")), (303, Some("/tenants/morlaix")), "{}", saved.body);
+    assert_eq!(sealed_smtp_password(&tdb).flatten().as_deref(), Some(sealed.as_str()));
+    let changed = opened().unwrap();
+    assert_eq!(
+        (changed.smtp.host.as_str(), changed.smtp.port, changed.smtp.tls.as_str()),
+        ("smtp2.morlaix.fr", 465, "tls")
+    );
+    assert_eq!(changed.smtp.password.as_ref().map(|p| p.expose()), Some(password));
+    let page = b.get("/tenants/morlaix");
+    assert!(page.body.contains("<dd>TLS dès la connexion</dd>") && page.body.contains("<dd>enregistré</dd>"));
+
+    // Removing needs the session's token, and goes back to the platform default.
+    assert_eq!(b.post("/tenants/morlaix/mail/delete", &form(&[("csrf", "forged")])).status, 403);
+    assert!(sealed_smtp_password(&tdb).is_some());
+    let removed = b.post("/tenants/morlaix/mail/delete", &form(&[("csrf", &csrf)]));
+    assert_eq!((removed.status, removed.header("location")), (303, Some("/tenants/morlaix")));
+    assert_eq!(sealed_smtp_password(&tdb), None);
+    assert!(opened().is_none());
+    assert!(b.get("/tenants/morlaix").body.contains("Le serveur par défaut de la plateforme"));
+
+    let audit = b.get("/audit?target=morlaix");
+    assert!(audit.body.contains("tenant.mail.put") && audit.body.contains("tenant.mail.delete"), "{}", audit.body);
+    assert!(!audit.body.contains(password) && !audit.body.contains(&sealed));
+}

@@ -7,6 +7,7 @@ mod identity_providers;
 mod jobs_audit;
 mod lifecycle;
 pub mod limiter;
+mod mail;
 mod new_tenant;
 mod session;
 mod sign_in;
@@ -34,6 +35,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../../templates/audit.html")),
     ("error.html", include_str!("../../templates/error.html")),
     ("identity_provider.html", include_str!("../../templates/identity_provider.html")),
+    ("mail.html", include_str!("../../templates/mail.html")),
 ];
 const CSS: &str = include_str!("../../templates/console.css");
 
@@ -161,6 +163,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(new_tenant::configure)
         .configure(edit_tenant::configure)
         .configure(identity_providers::configure)
+        .configure(mail::configure)
         .configure(tenants::configure)
         .configure(jobs_audit::configure)
         .configure(lifecycle::configure);

@@ -92,18 +92,19 @@ async fn show(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, SignInRequired> {
     let Ok(slug) = TenantSlug::parse(&slug) else { return Ok(state.views.not_found(console.locale)) };
-    let (db, blobs) = (state.db.clone(), state.blobs.clone());
+    let (db, blobs, keyring) = (state.db.clone(), state.blobs.clone(), state.keyring.clone());
     let found = web::block(move || {
         let exports = crate::export_tenant::list_exports(&db, &slug)?;
         let providers = crate::identity_providers::list(&db, &slug)?;
+        let mail = crate::mail_settings::get(&db, &keyring, &slug)?;
         let (tenant, recent) = db
             .catalog(|conn| Ok((catalog::load_one(conn, &slug)?, jobs::list_recent(conn, Some(slug.as_str()), 20)?)))?;
         let usage = crate::usage::of(&db, &*blobs, &tenant)?;
-        Ok::<_, CoreError>((tenant, recent, exports, providers, usage))
+        Ok::<_, CoreError>((tenant, recent, exports, providers, mail, usage))
     })
     .await
     .map_err(|_| SignInRequired::Unavailable)?;
-    let (tenant, recent, exports, providers, usage) = match found {
+    let (tenant, recent, exports, providers, mail, usage) = match found {
         Ok(v) => v,
         Err(CoreError::NotFound(_)) => return Ok(state.views.not_found(console.locale)),
         Err(_) => return Err(SignInRequired::Unavailable),
@@ -113,6 +114,7 @@ async fn show(
     ctx.insert("jobs", &recent);
     ctx.insert("exports", &exports);
     ctx.insert("providers", &providers);
+    ctx.insert("mail", &mail);
     ctx.insert("usage", &usage);
     ctx.insert("storage", &size(usage.storage_bytes, console.locale));
     ctx.insert("max_storage", &usage.max_storage_bytes.map(|b| size(b.max(0) as u64, console.locale)));
