@@ -224,6 +224,26 @@ pub mod page {
         }
     }
 
+    /// A page every anonymous visitor sees alike comes from the page cache; one with
+    /// a signed-in visitor or a notice is drawn fresh by `render(Some(who))`.
+    pub async fn cached_unless_personal<F, Fut>(
+        state: &AppState,
+        req: &HttpRequest,
+        visitor: &Visitor,
+        key: crate::page_cache::CacheKey,
+        render: F,
+    ) -> Result<HttpResponse, AppError>
+    where
+        F: FnOnce(Option<Who>) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<actix_web::web::Bytes, AppError>> + 'static,
+    {
+        if let Some(who) = Who::of(req, visitor) {
+            return Ok(html(StatusCode::OK, render(Some(who)).await?));
+        }
+        let body = state.cache.get_or_render(key, move || render(None)).await?;
+        Ok(html(StatusCode::OK, body))
+    }
+
     /// Notices a page may show from `?notice=`, each a message `notice_<name>`.
     pub const NOTICES: &[&str] = &[
         "signed_out",

@@ -8,10 +8,9 @@ use tenant_core::accounts::tokens::{self, Purpose};
 use tenant_core::accounts::{sessions, users};
 use tenant_core::CoreError;
 
-use super::limits;
-use super::page::{client_ip, message, see_other, Page};
+use super::page::{message, see_other, Page};
 use super::session::{self, MaybeUser};
-use super::sign_in::{link_form, send_link, EmailForm};
+use super::sign_in::{ask_email, ask_email_form, link_form, EmailForm};
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::state::AppState;
@@ -24,9 +23,7 @@ pub async fn forgot_form(
     RequestLocale(locale): RequestLocale,
     MaybeUser(visitor): MaybeUser,
 ) -> Result<HttpResponse, AppError> {
-    let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
-    page.ctx.insert("purpose", "reset");
-    page.render(&state, &tenant, "account/ask_email.html", StatusCode::OK)
+    ask_email_form(&req, &state, &tenant, locale, &visitor, Purpose::Reset)
 }
 
 #[post("/password/forgot")]
@@ -38,14 +35,7 @@ pub async fn forgot(
     MaybeUser(visitor): MaybeUser,
     form: web::Form<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
-    super::csrf::verify(&req, &visitor, &form.csrf)?;
-    let ip_key = format!("reset:{}:{}", tenant.slug, client_ip(&req, &state));
-    super::page::limit(&state, &tenant, locale, &ip_key, limits::RESET_PER_IP).await?;
-    let account_key = format!("reset:{}:{}", tenant.slug, form.email.trim().to_lowercase());
-    super::page::limit(&state, &tenant, locale, &account_key, limits::RESET_PER_ACCOUNT).await?;
-    let (s, t, origin, email) = (state.clone(), tenant.0.clone(), visitor.origin.clone(), form.email.clone());
-    web::block(move || send_link(&s, &t, locale, &origin, &email, Purpose::Reset)).await??;
-    message(&state, &req, &tenant, locale, &visitor, "reset_sent", StatusCode::OK)
+    ask_email(&req, &state, &tenant, locale, &visitor, &form, Purpose::Reset).await
 }
 
 #[get("/password/reset/{token}")]

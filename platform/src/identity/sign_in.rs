@@ -285,9 +285,46 @@ pub async fn resend_form(
     RequestLocale(locale): RequestLocale,
     MaybeUser(visitor): MaybeUser,
 ) -> Result<HttpResponse, AppError> {
-    let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
-    page.ctx.insert("purpose", "confirm");
-    page.render(&state, &tenant, "account/ask_email.html", StatusCode::OK)
+    ask_email_form(&req, &state, &tenant, locale, &visitor, Purpose::Confirm)
+}
+
+/// The "send me a link" form (a new confirmation link, or a password reset).
+pub fn ask_email_form(
+    req: &HttpRequest,
+    state: &AppState,
+    tenant: &Tenant,
+    locale: Locale,
+    visitor: &Visitor,
+    purpose: Purpose,
+) -> Result<HttpResponse, AppError> {
+    let mut page = Page::new(state, req, tenant, locale, visitor);
+    page.ctx.insert("purpose", if purpose == Purpose::Reset { "reset" } else { "confirm" });
+    page.render(state, tenant, "account/ask_email.html", StatusCode::OK)
+}
+
+/// Sends the link asked for with that form, within its rate limits, and answers the
+/// same whether or not the address has an account.
+pub async fn ask_email(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    tenant: &CurrentTenant,
+    locale: Locale,
+    visitor: &Visitor,
+    form: &EmailForm,
+    purpose: Purpose,
+) -> Result<HttpResponse, AppError> {
+    super::csrf::verify(req, visitor, &form.csrf)?;
+    let (name, per_ip, per_account, answer) = match purpose {
+        Purpose::Reset => ("reset", limits::RESET_PER_IP, limits::RESET_PER_ACCOUNT, "reset_sent"),
+        _ => ("resend", limits::RESEND_PER_IP, limits::RESEND_PER_ACCOUNT, "check_email"),
+    };
+    let ip_key = format!("{name}:{}:{}", tenant.slug, client_ip(req, state));
+    super::page::limit(state, tenant, locale, &ip_key, per_ip).await?;
+    let account_key = format!("{name}:{}:{}", tenant.slug, form.email.trim().to_lowercase());
+    super::page::limit(state, tenant, locale, &account_key, per_account).await?;
+    let (s, t, origin, email) = (state.clone(), tenant.0.clone(), visitor.origin.clone(), form.email.clone());
+    web::block(move || send_link(&s, &t, locale, &origin, &email, purpose)).await??;
+    message(state, req, tenant, locale, visitor, answer, StatusCode::OK)
 }
 
 #[post("/account/confirm-again")]
@@ -299,14 +336,7 @@ pub async fn resend(
     MaybeUser(visitor): MaybeUser,
     form: web::Form<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
-    super::csrf::verify(&req, &visitor, &form.csrf)?;
-    let ip_key = format!("resend:{}:{}", tenant.slug, client_ip(&req, &state));
-    super::page::limit(&state, &tenant, locale, &ip_key, limits::RESEND_PER_IP).await?;
-    let account_key = format!("resend:{}:{}", tenant.slug, form.email.trim().to_lowercase());
-    super::page::limit(&state, &tenant, locale, &account_key, limits::RESEND_PER_ACCOUNT).await?;
-    let (s, t, origin, email) = (state.clone(), tenant.0.clone(), visitor.origin.clone(), form.email.clone());
-    web::block(move || send_link(&s, &t, locale, &origin, &email, Purpose::Confirm)).await??;
-    message(&state, &req, &tenant, locale, &visitor, "check_email", StatusCode::OK)
+    ask_email(&req, &state, &tenant, locale, &visitor, &form, Purpose::Confirm).await
 }
 
 /// Mails a confirmation or reset link to the account with this address, if there is

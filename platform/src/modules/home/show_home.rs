@@ -1,7 +1,6 @@
 //! `GET /`: the institution's presentation, its pages and latest news.
 use std::sync::Arc;
 
-use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
 use tenant_core::content::{blog, pages};
@@ -10,8 +9,8 @@ use tenant_core::Tenant;
 
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
-use crate::http::render::{html, tenant_context};
-use crate::identity::page::Who;
+use crate::http::render::tenant_context;
+use crate::identity::page::{cached_unless_personal, Who};
 use crate::identity::MaybeUser;
 use crate::page_cache::CacheKey;
 use crate::state::AppState;
@@ -26,11 +25,7 @@ pub async fn show_home(
 ) -> Result<HttpResponse, AppError> {
     let key = CacheKey::new(&tenant, locale, "/");
     let (s, t) = (state.clone(), tenant.0.clone());
-    if let Some(who) = Who::of(&req, &visitor) {
-        return Ok(html(StatusCode::OK, render(s, t, locale, Some(who)).await?));
-    }
-    let body = state.cache.get_or_render(key, move || render(s, t, locale, None)).await?;
-    Ok(html(StatusCode::OK, body))
+    cached_unless_personal(&state, &req, &visitor, key, move |who| render(s, t, locale, who)).await
 }
 
 async fn render(
