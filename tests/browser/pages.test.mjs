@@ -27,6 +27,7 @@ const VILLE = {
   color: '#000091',
   nav: [
     { href: '/', label: 'Accueil' },
+    { href: '/processes', label: 'Concertations' },
     { href: '/pages', label: 'Pages' },
     { href: '/blog', label: 'Actualités' },
   ],
@@ -38,6 +39,7 @@ const CAMPUS = {
   color: '#6e2a8c',
   nav: [
     { href: '/', label: 'Home' },
+    { href: '/processes', label: 'Processes' },
     { href: '/pages', label: 'Pages' },
   ],
 };
@@ -218,7 +220,7 @@ test('switching ville.localhost to English with the keyboard reloads it with htm
     assert.equal(page.url(), url(VILLE.host, '/'), 'back on the page it came from');
     assert.equal(await page.locator('a.skip-link').innerText(), 'Skip to content');
     assert.equal(await page.getAttribute('nav.main-nav', 'aria-label'), 'Main menu');
-    assert.deepEqual(await page.locator('nav.main-nav a').allInnerTexts(), ['Home', 'Pages', 'News']);
+    assert.deepEqual(await page.locator('nav.main-nav a').allInnerTexts(), ['Home', 'Processes', 'Pages', 'News']);
     assert.equal(await page.getAttribute('nav.lang-switch a[hreflang="en"]', 'aria-current'), 'true');
     assert.deepEqual(await page.locator('h1').allInnerTexts(), [VILLE.name]);
     const cookies = await context.cookies(url(VILLE.host, '/'));
@@ -245,7 +247,7 @@ test('switching campus.localhost to French with the keyboard reloads it with htm
     await page.waitForLoadState('load');
     assert.equal(page.url(), url(CAMPUS.host, '/'));
     assert.equal(await page.locator('a.skip-link').innerText(), 'Aller au contenu');
-    assert.deepEqual(await page.locator('nav.civic-nav a').allInnerTexts(), ['Accueil', 'Pages']);
+    assert.deepEqual(await page.locator('nav.civic-nav a').allInnerTexts(), ['Accueil', 'Concertations', 'Pages']);
     assert.deepEqual(await page.locator('h1').allInnerTexts(), [CAMPUS.name]);
   } finally {
     await context.close();
