@@ -129,7 +129,7 @@ fn spaces_are_shown_to_whom_they_are_meant_for_with_their_phases() {
     assert!(anon.get("/assemblies").body.contains("Conseil de quartier"));
     let page = anon.get("/processes/budget-2027");
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Étape en cours : Analyse"), "{}", page.body);
+    assert!(page.body.contains("Étape en cours\u{a0}: Analyse"), "{}", page.body);
     assert!(page.body.contains("aria-current=\"step\""));
     assert!(
         page.body.contains("&lt;b&gt;échappé&lt;&#x2F;b&gt;") || page.body.contains("&lt;b&gt;échappé&lt;/b&gt;"),
@@ -172,7 +172,7 @@ fn spaces_are_shown_to_whom_they_are_meant_for_with_their_phases() {
         ),
         1
     );
-    assert!(anon.get("/processes/budget-2027").body.contains("Étape en cours : Vote"));
+    assert!(anon.get("/processes/budget-2027").body.contains("Étape en cours\u{a0}: Vote"));
     assert!(
         db.tenant(&tenant, |conn| spaces::activate_phase(conn, private_id, phases[0])).is_err(),
         "a phase of another space"
