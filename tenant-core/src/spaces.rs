@@ -325,3 +325,30 @@ pub fn find_visible(
         .collect();
     Ok(Some((view(row, order), phases)))
 }
+
+/// Every space, published or not, for the tenant's administrators.
+pub fn list_all(conn: &mut PgConnection, order: &[Locale]) -> CoreResult<Vec<Space>> {
+    let rows: Vec<SpaceRow> =
+        spaces::table.order((spaces::kind, spaces::position, spaces::id)).select(SpaceRow::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(|r| view(r, order)).collect())
+}
+
+/// One space by id with its phases, whatever its state (administrators).
+pub fn find_any(conn: &mut PgConnection, id: i64, order: &[Locale]) -> CoreResult<Option<(Space, Vec<Phase>)>> {
+    let row: Option<SpaceRow> = spaces::table.find(id).select(SpaceRow::as_select()).first(conn).optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let kind = if row.kind == "assembly" { SpaceKind::Assembly } else { SpaceKind::Process };
+    let slug = row.slug.clone();
+    find_visible(conn, kind, &slug, Viewer::Admin, order)
+}
+
+/// Publishes or unpublishes a space.
+pub fn set_published(conn: &mut PgConnection, id: i64, published: bool) -> CoreResult<()> {
+    let n = diesel::update(spaces::table.find(id))
+        .set((spaces::published_at.eq(published.then(Utc::now)), spaces::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(CoreError::NotFound("no such space".into()));
+    }
+    Ok(())
+}

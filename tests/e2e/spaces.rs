@@ -178,3 +178,93 @@ fn spaces_are_shown_to_whom_they_are_meant_for_with_their_phases() {
         "a phase of another space"
     );
 }
+
+#[test]
+fn tenant_admins_create_a_process_give_it_phases_and_publish_it() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let tenant = tenants::create(&db, "spe", &["spe.test"], &["pages"]);
+    let phc =
+        provisioning::auth::hash_password(&provisioning::auth::Password::parse(PASSWORD.into()).unwrap()).unwrap();
+    db.tenant(&tenant, |conn| {
+        for (nick, email, role) in
+            [("Admin", "admin@spe.fr", UserRole::Admin), ("Citoyen", "citoyen@spe.fr", UserRole::Participant)]
+        {
+            let new = NewUser {
+                nickname: nick,
+                email: Some(email),
+                password_hash: Some(&phc),
+                locale: Locale::Fr,
+                email_confirmed: true,
+                role,
+            };
+            users::create(conn, &new)?.unwrap();
+        }
+        Ok::<_, CoreError>(())
+    })
+    .unwrap();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let mut admin = signed_in(&app, "spe.test", "admin@spe.fr");
+    let mut citizen = signed_in(&app, "spe.test", "citoyen@spe.fr");
+
+    // Participants cannot reach it, even with their own form token.
+    assert_eq!(citizen.get("/admin/spaces").status, 403);
+    let csrf = citizen.csrf("/account");
+    assert_eq!(citizen.post("/admin/spaces", &[("csrf", &csrf), ("slug", "x-y"), ("title_fr", "X")]).status, 403);
+
+    // Bad input: the field is named, nothing is written.
+    let csrf = admin.csrf("/admin/spaces");
+    let bad = admin
+        .post("/admin/spaces", &[("csrf", &csrf), ("kind", "process"), ("slug", "Pas Bon"), ("title_fr", "Titre")]);
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("slug: 2 to 60"), "{}", bad.body);
+    let bad = admin.post(
+        "/admin/spaces",
+        &[("csrf", &csrf), ("kind", "process"), ("slug", "ok-slug"), ("title_fr", "T"), ("start_date", "31/12/2026")],
+    );
+    assert_eq!(bad.status, 422);
+    let mut conn = tdb.conn();
+    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_spe.spaces"), 0);
+
+    // Created unpublished: invisible to the public until published.
+    let r = admin.post(
+        "/admin/spaces",
+        &[
+            ("csrf", &csrf),
+            ("kind", "process"),
+            ("slug", "plan-velo"),
+            ("title_fr", "Plan vélo"),
+            ("title_en", "Cycling plan"),
+            ("start_date", "2027-01-10"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let location = r.header("location").expect("location").to_owned();
+    let id: i64 = location.trim_start_matches("/admin/spaces/").split('?').next().unwrap().parse().unwrap();
+    assert_eq!(Browser::new(app.http, "spe.test").get("/processes/plan-velo").status, 404);
+    for (fr, en) in [("Idées", "Ideas"), ("Vote", "Vote")] {
+        assert_eq!(
+            admin
+                .post(&format!("/admin/spaces/{id}/phases"), &[("csrf", &csrf), ("title_fr", fr), ("title_en", en)])
+                .status,
+            303
+        );
+    }
+    let vote: i64 =
+        count(&mut conn, &format!("SELECT id AS n FROM t_spe.space_phases WHERE space_id = {id} AND position = 1"));
+    assert_eq!(admin.post(&format!("/admin/spaces/{id}/phases/{vote}/activate"), &[("csrf", &csrf)]).status, 303);
+    assert_eq!(
+        admin.post(&format!("/admin/spaces/{id}/publication"), &[("csrf", &csrf), ("published", "1")]).status,
+        303
+    );
+    let public = Browser::new(app.http, "spe.test").get("/processes/plan-velo");
+    assert_eq!(public.status, 200);
+    assert!(public.body.contains("Plan vélo") && public.body.contains("Étape en cours\u{a0}: Vote"), "{}", public.body);
+    let page = admin.get(&format!("/admin/spaces/{id}"));
+    assert!(page.body.contains("Dépublier"));
+    // A phase of another space, or a space that does not exist: refused.
+    assert_eq!(
+        admin.post(&format!("/admin/spaces/{}/phases", id + 100), &[("csrf", &csrf), ("title_fr", "X")]).status,
+        404
+    );
+}

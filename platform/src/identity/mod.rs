@@ -5,6 +5,7 @@
 //! in the tenant's schema, and the same email on two tenants is two accounts.
 pub mod account;
 pub mod admin;
+pub mod admin_spaces;
 pub mod csp;
 pub mod csrf;
 pub mod limits;
@@ -122,7 +123,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(oidc::anonymous_login)
         .service(oidc::callback)
         .service(oidc::signed_out)
-        .configure(admin::configure);
+        .configure(admin::configure)
+        .configure(admin_spaces::configure);
 }
 
 /// Shared by the identity pages: drawing a page with the visitor and form token.
