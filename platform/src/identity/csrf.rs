@@ -64,7 +64,7 @@ pub fn verify(req: &HttpRequest, visitor: &Visitor, sent: &str) -> Result<(), Ap
     } else {
         return Err(AppError::Forbidden(expired()));
     };
-    if !sent.is_empty() && constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+    if !sent.is_empty() && provisioning::auth::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {
         Err(AppError::Forbidden(expired()))
@@ -73,8 +73,4 @@ pub fn verify(req: &HttpRequest, visitor: &Visitor, sent: &str) -> Result<(), Ap
 
 fn expired() -> String {
     "this form has expired or did not come from this site: go back, reload the page and try again".into()
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

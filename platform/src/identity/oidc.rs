@@ -465,7 +465,7 @@ async fn finish(
 ) -> Result<Verified, Failure> {
     let flow = flow.filter(|f| f.expires > chrono::Utc::now().timestamp()).ok_or(Failure::NoFlow)?;
     let sent_state = query.state.as_deref().unwrap_or("");
-    if !constant_time_eq(sent_state.as_bytes(), flow.state.as_bytes()) {
+    if !provisioning::auth::constant_time_eq(sent_state.as_bytes(), flow.state.as_bytes()) {
         return Err(Failure::StateMismatch);
     }
     if let Some(error) = &query.error {
@@ -955,7 +955,7 @@ pub async fn signed_out(
     let expected: Option<String> =
         open_cookie(&state, &req, LOGOUT_COOKIE, &format!("oidc_logout:{}:{}", tenant.id, key.as_str()));
     let sent = query.state.as_deref().unwrap_or("");
-    let ok = expected.is_some_and(|e| constant_time_eq(e.as_bytes(), sent.as_bytes()));
+    let ok = expected.is_some_and(|e| provisioning::auth::constant_time_eq(e.as_bytes(), sent.as_bytes()));
     let mut res = if ok {
         see_other("/?notice=signed_out")
     } else {
@@ -991,8 +991,4 @@ fn failure_page(
     page.ctx.insert("detail", failure.detail());
     page.ctx.insert("reason", failure.key());
     page.render(state, tenant, "account/message.html", failure.status())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -11,5 +11,7 @@ mod totp;
 
 pub use error::AuthError;
 pub use password::{hash_password, verify_password, Password};
-pub use token::{parse_bearer, token_hash, NewToken, Scope, Scopes, API_TOKEN_PREFIX, SETUP_TOKEN_PREFIX};
+pub use token::{
+    constant_time_eq, parse_bearer, token_hash, NewToken, Scope, Scopes, API_TOKEN_PREFIX, SETUP_TOKEN_PREFIX,
+};
 pub use totp::TotpSecret;

@@ -54,6 +54,11 @@ impl fmt::Debug for NewToken {
     }
 }
 
+/// Compares two secrets (or their hashes) in time that depends on their length only.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Lowercase hex SHA-256 of the whole secret, prefix included: the value to store and look up.
 pub fn token_hash(secret: &str) -> String {
     HEXLOWER.encode(&Sha256::digest(secret.as_bytes()))

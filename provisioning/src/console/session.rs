@@ -56,9 +56,7 @@ pub fn csrf_for(cookie: &str) -> String {
     token_hash(&format!("csrf:{cookie}"))
 }
 
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use crate::auth::constant_time_eq;
 
 /// Why a console page cannot be shown.
 #[derive(Debug)]
