@@ -3,7 +3,7 @@
 //! `themes/default/` is complete; another theme overrides any of its templates, assets
 //! or messages and inherits the rest (`Tera::extend`: the theme's files win).
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
@@ -191,13 +191,23 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 
 type Messages = BTreeMap<Locale, BTreeMap<String, String>>;
 
+/// Reads `<locale>.toml` and every `<area>.<locale>.toml` of a locales folder (one
+/// file per area keeps each module's texts beside the others without one huge file).
 fn load_messages(dir: &Path, base: &Messages) -> anyhow::Result<Messages> {
     let mut out = base.clone();
-    for locale in Locale::ALL {
-        let file = dir.join(format!("{}.toml", locale.as_str()));
-        if !file.exists() {
-            continue;
-        }
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    files.sort();
+    for file in files {
+        let Some(name) = file.file_name().and_then(|n| n.to_str()) else { continue };
+        let Some(stem) = name.strip_suffix(".toml") else { continue };
+        let code = stem.rsplit('.').next().unwrap_or(stem);
+        let Some(locale) = Locale::ALL.into_iter().find(|l| l.as_str() == code) else {
+            anyhow::bail!("{}: the file name must end in .<locale>.toml (fr, en...)", file.display());
+        };
         let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
         let map: BTreeMap<String, String> = toml::from_str(&text).with_context(|| format!("in {}", file.display()))?;
         out.entry(locale).or_default().extend(map);
@@ -218,6 +228,18 @@ fn to_json(m: &Messages) -> HashMap<Locale, Arc<serde_json::Value>> {
 #[allow(clippy::expect_used)]
 mod render_tests {
     use super::*;
+
+    /// Every message exists in every language, so no page shows a missing text.
+    #[test]
+    fn every_message_is_in_every_language() {
+        let root = crate::settings::default_themes_dir();
+        let messages = load_messages(&root.join("default").join("locales"), &BTreeMap::new()).expect("messages");
+        let fr: Vec<&String> = messages[&Locale::Fr].keys().collect();
+        let en: Vec<&String> = messages[&Locale::En].keys().collect();
+        let only_fr: Vec<_> = fr.iter().filter(|k| !en.contains(k)).collect();
+        let only_en: Vec<_> = en.iter().filter(|k| !fr.contains(k)).collect();
+        assert!(only_fr.is_empty() && only_en.is_empty(), "only in fr: {only_fr:?}; only in en: {only_en:?}");
+    }
 
     /// Every account page renders, for an anonymous and a signed-in visitor.
     #[test]

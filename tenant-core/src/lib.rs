@@ -16,6 +16,8 @@ pub mod mail;
 pub mod migrations;
 pub mod names;
 pub mod rate_limits;
+pub mod resources;
+pub mod richtext;
 pub mod schema;
 pub mod secrets;
 pub mod spaces;

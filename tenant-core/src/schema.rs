@@ -242,6 +242,8 @@ pub mod tenant {
             updated_at -> Timestamptz,
             last_sign_in_at -> Nullable<Timestamptz>,
             deleted_at -> Nullable<Timestamptz>,
+            blocked_at -> Nullable<Timestamptz>,
+            blocked_reason -> Nullable<Text>,
         }
     }
 

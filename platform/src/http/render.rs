@@ -66,9 +66,11 @@ pub fn tenant_context(state: &AppState, tenant: &Tenant, locale: Locale, path: &
         if !tenant.has_module(module) {
             continue;
         }
+        // Component modules live inside spaces and have no menu entry of their own.
         let url = match module {
             ModuleName::Pages => "/pages",
             ModuleName::Blog => "/blog",
+            ModuleName::Proposals => continue,
         };
         nav.push(NavItem {
             label: theme.message(locale, &format!("module_{}", module.as_str())),

@@ -61,17 +61,49 @@ pub enum Gate {
     Allowed,
     /// Sign in (or create an account) first.
     SignIn,
+    /// Confirm the account's email address first (or link an identity).
+    Confirm,
     /// Get this verification first (the page says how).
     Verify(Kind),
+    /// The tenant's admins blocked this account: no participation at all.
+    Blocked,
 }
 
-/// Decides the gate for `user_id` (None: not signed in).
+impl Gate {
+    pub fn allowed(self) -> bool {
+        self == Gate::Allowed
+    }
+}
+
+/// Decides the gate for `user_id` (None: not signed in). A blocked account is
+/// refused whatever the requirement, except `Nobody` actions taken without an account.
 pub fn gate(conn: &mut PgConnection, user_id: Option<i64>, requirement: Requirement) -> CoreResult<Gate> {
-    Ok(match (requirement, user_id) {
-        (Requirement::Nobody, _) => Gate::Allowed,
-        (_, None) => Gate::SignIn,
-        (Requirement::Account, Some(_)) => Gate::Allowed,
-        (Requirement::Verification(kind), Some(id)) => {
+    use crate::schema::tenant::{user_identities, users};
+    let Some(id) = user_id else {
+        return Ok(if requirement == Requirement::Nobody { Gate::Allowed } else { Gate::SignIn });
+    };
+    let (blocked, confirmed): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = users::table
+        .find(id)
+        .select((users::blocked_at, users::email_confirmed_at))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound("account".into()))?;
+    if blocked.is_some() {
+        return Ok(Gate::Blocked);
+    }
+    Ok(match requirement {
+        Requirement::Nobody => Gate::Allowed,
+        Requirement::Account => {
+            let linked = confirmed.is_some()
+                || diesel::select(diesel::dsl::exists(user_identities::table.filter(user_identities::user_id.eq(id))))
+                    .get_result::<bool>(conn)?;
+            if linked {
+                Gate::Allowed
+            } else {
+                Gate::Confirm
+            }
+        }
+        Requirement::Verification(kind) => {
             if has(conn, id, kind)? {
                 Gate::Allowed
             } else {
@@ -79,6 +111,29 @@ pub fn gate(conn: &mut PgConnection, user_id: Option<i64>, requirement: Requirem
             }
         }
     })
+}
+
+impl Requirement {
+    /// The form value: `nobody`, `account`, or a verification kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Requirement::Nobody => "nobody",
+            Requirement::Account => "account",
+            Requirement::Verification(k) => k.as_str(),
+        }
+    }
+
+    pub fn parse(s: &str) -> CoreResult<Requirement> {
+        match s {
+            "nobody" => Ok(Requirement::Nobody),
+            "account" => Ok(Requirement::Account),
+            other => Kind::parse(other).map(Requirement::Verification).map_err(|_| {
+                CoreError::Invalid(format!(
+                    "requirement: one of nobody, account, franceconnect, oidc, resident_list, admin (not {other:?})"
+                ))
+            }),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, serde::Serialize)]

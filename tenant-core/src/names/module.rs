@@ -12,10 +12,12 @@ pub enum ModuleName {
     Pages,
     /// News posts from the institution.
     Blog,
+    /// Proposals placed as components in participatory spaces.
+    Proposals,
 }
 
 impl ModuleName {
-    pub const ALL: [ModuleName; 2] = [ModuleName::Pages, ModuleName::Blog];
+    pub const ALL: [ModuleName; 3] = [ModuleName::Pages, ModuleName::Blog, ModuleName::Proposals];
 
     pub fn parse(raw: &str) -> Result<Self, CoreError> {
         Self::ALL.into_iter().find(|m| m.as_str() == raw.trim().to_ascii_lowercase()).ok_or_else(|| {
@@ -28,6 +30,7 @@ impl ModuleName {
         match self {
             ModuleName::Pages => "pages",
             ModuleName::Blog => "blog",
+            ModuleName::Proposals => "proposals",
         }
     }
 }

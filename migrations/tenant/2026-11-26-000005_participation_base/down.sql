@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN blocked_reason;
+ALTER TABLE users DROP COLUMN blocked_at;
