@@ -12,6 +12,9 @@ pub enum CoreError {
     /// The request collides with existing state (a taken slug or host).
     #[error("{0}")]
     Conflict(String),
+    /// The person may not do this (not theirs, window closed); the message says why.
+    #[error("{0}")]
+    Forbidden(String),
     /// The database cannot be reached right now; worth trying again later.
     #[error("database unavailable: {0}")]
     Unavailable(String),

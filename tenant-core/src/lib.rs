@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod blob;
 pub mod catalog;
+pub mod components;
 pub mod content;
 pub mod db;
 pub mod directory;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod mail;
 pub mod migrations;
 pub mod names;
+pub mod proposals;
 pub mod rate_limits;
 pub mod resources;
 pub mod richtext;

@@ -364,6 +364,63 @@ pub mod tenant {
         }
     }
 
+    diesel::table! {
+        space_categories (id) {
+            id -> Int8,
+            space_id -> Int8,
+            name -> Jsonb,
+            position -> Int4,
+        }
+    }
+
+    diesel::table! {
+        proposal_supports (proposal_id, user_id) {
+            proposal_id -> Int8,
+            user_id -> Int8,
+            component_id -> Int8,
+            created_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        proposal_attachments (id) {
+            id -> Int8,
+            proposal_id -> Int8,
+            blob_key -> Text,
+            filename -> Text,
+            content_type -> Text,
+            size_bytes -> Int8,
+            created_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        proposal_versions (proposal_id, version) {
+            proposal_id -> Int8,
+            version -> Int4,
+            title -> Text,
+            body -> Text,
+            author_id -> Nullable<Int8>,
+            cause -> Text,
+            amendment_id -> Nullable<Int8>,
+            created_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        proposal_amendments (id) {
+            id -> Int8,
+            proposal_id -> Int8,
+            author_id -> Int8,
+            base_version -> Int4,
+            title -> Text,
+            body -> Text,
+            state -> Text,
+            created_at -> Timestamptz,
+            decided_at -> Nullable<Timestamptz>,
+        }
+    }
+
     diesel::joinable!(space_phases -> spaces (space_id));
     diesel::joinable!(space_members -> spaces (space_id));
     diesel::joinable!(components -> spaces (space_id));
@@ -384,6 +441,11 @@ pub mod tenant {
         spaces,
         space_phases,
         space_members,
+        space_categories,
+        proposal_supports,
+        proposal_attachments,
+        proposal_versions,
+        proposal_amendments,
         components
     );
 }

@@ -32,7 +32,7 @@ impl SpaceKind {
 /// Text in several languages.
 pub type Texts = BTreeMap<Locale, String>;
 
-fn to_json(texts: &Texts) -> serde_json::Value {
+pub fn to_json(texts: &Texts) -> serde_json::Value {
     serde_json::Value::Object(texts.iter().map(|(l, t)| (l.as_str().to_owned(), t.clone().into())).collect())
 }
 

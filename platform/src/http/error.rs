@@ -14,6 +14,12 @@ pub enum AppError {
     /// A form without this visitor's CSRF token, or sent from another site.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The action collides with the current state (already done, limit reached).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// An upload or field larger than allowed.
+    #[error("too large: {0}")]
+    TooLarge(String),
     /// Too many attempts; the message says when to try again.
     #[error("too many requests: {0}")]
     TooManyRequests(String, std::time::Duration),
@@ -39,6 +45,8 @@ impl From<CoreError> for AppError {
             CoreError::NotFound(_) => AppError::NotFound,
             CoreError::Invalid(m) => AppError::BadRequest(m),
             CoreError::Unavailable(m) => AppError::Unavailable(m),
+            CoreError::Forbidden(m) => AppError::Forbidden(m),
+            CoreError::Conflict(m) => AppError::Conflict(m),
             other => AppError::Internal(other.into()),
         }
     }
@@ -62,6 +70,8 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -83,7 +93,11 @@ impl ResponseError for AppError {
                 tracing::warn!(reason = %m, "database unavailable");
                 String::new()
             }
-            AppError::BadRequest(m) | AppError::Forbidden(m) | AppError::TooManyRequests(m, _) => m.clone(),
+            AppError::BadRequest(m)
+            | AppError::Forbidden(m)
+            | AppError::Conflict(m)
+            | AppError::TooLarge(m)
+            | AppError::TooManyRequests(m, _) => m.clone(),
             AppError::SignInRequired(_) => String::new(),
             AppError::NotFound => String::new(),
         };

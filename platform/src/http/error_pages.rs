@@ -62,7 +62,7 @@ pub fn render_error(
         }
     };
     let code = status.as_u16();
-    let known = matches!(code, 400 | 403 | 404 | 429 | 503);
+    let known = matches!(code, 400 | 403 | 404 | 409 | 413 | 429 | 503);
     let key = if known {
         code.to_string()
     } else if code >= 500 {
