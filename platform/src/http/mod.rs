@@ -7,6 +7,7 @@ pub mod error_pages;
 pub mod extract;
 pub mod host;
 pub mod locale;
+pub mod multipart;
 pub mod observe;
 pub mod render;
 pub mod resolve_tenant;

@@ -191,12 +191,20 @@ async fn render_space(
 ) -> Result<HttpResponse, AppError> {
     let (s, t) = (state.clone(), tenant.0.clone());
     let order = [locale, tenant.default_locale];
-    let (space, phases) = web::block(move || s.db.tenant(&t, |conn| spaces::find_any(conn, id, &order)))
-        .await??
-        .ok_or(AppError::NotFound)?;
+    let (space, phases, components) = web::block(move || {
+        s.db.tenant(&t, |conn| {
+            let Some((space, phases)) = spaces::find_any(conn, id, &order)? else { return Ok(None) };
+            let components = tenant_core::components::list_for_space(conn, id, true, &order)?;
+            Ok(Some((space, phases, components)))
+        })
+    })
+    .await??
+    .ok_or(AppError::NotFound)?;
     let mut page = Page::new(state, req, tenant, locale, visitor);
     page.ctx.insert("space", &space);
     page.ctx.insert("phases", &phases);
+    page.ctx.insert("components", &components);
+    page.ctx.insert("component_modules", &super::admin_components::enabled_modules(tenant));
     page.ctx.insert("error", &error);
     page.render(state, tenant, "admin/space.html", status)
 }

@@ -5,6 +5,7 @@
 //! in the tenant's schema, and the same email on two tenants is two accounts.
 pub mod account;
 pub mod admin;
+pub mod admin_components;
 pub mod admin_spaces;
 pub mod csp;
 pub mod csrf;
@@ -124,7 +125,9 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(oidc::callback)
         .service(oidc::signed_out)
         .configure(admin::configure)
-        .configure(admin_spaces::configure);
+        .configure(admin_spaces::configure)
+        .configure(admin_components::configure)
+        .configure(crate::modules::proposals::admin::configure);
 }
 
 /// Shared by the identity pages: drawing a page with the visitor and form token.
@@ -259,6 +262,16 @@ pub mod page {
         "identity_unlinked",
         "admin_saved",
         "residents_saved",
+        "proposal_published",
+        "proposal_already",
+        "proposal_saved",
+        "proposal_withdrawn",
+        "supported",
+        "unsupported",
+        "amendment_sent",
+        "amendment_accepted",
+        "amendment_rejected",
+        "amendment_withdrawn",
     ];
 
     /// A short page with a title and a text (after a form, or for a dead link).

@@ -3,6 +3,8 @@
 pub mod blog;
 pub mod home;
 pub mod pages;
+pub mod proposals;
+pub mod registry;
 pub mod site;
 pub mod spaces;
 
@@ -19,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::configure(cfg);
     blog::configure(cfg);
     spaces::configure(cfg);
+    proposals::configure(cfg);
 }
 
 /// Refuses a request to a module the tenant has not switched on.

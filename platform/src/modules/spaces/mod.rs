@@ -55,15 +55,26 @@ async fn show(
     }
     let (s, t, who) = (state.clone(), tenant.0.clone(), viewer(&visitor));
     let order = [locale, tenant.default_locale];
-    let found = web::block(move || s.db.tenant(&t, |conn| spaces::find_visible(conn, kind, &slug, who, &order)))
-        .await??
-        .ok_or(AppError::NotFound)?;
-    let (space, phases) = found;
+    let all = matches!(who, Viewer::Admin);
+    let found = web::block(move || {
+        s.db.tenant(&t, |conn| {
+            let Some((space, phases)) = spaces::find_visible(conn, kind, &slug, who, &order)? else { return Ok(None) };
+            let components = tenant_core::components::list_for_space(conn, space.id, all, &order)?;
+            Ok(Some((space, phases, components)))
+        })
+    })
+    .await??
+    .ok_or(AppError::NotFound)?;
+    let (space, phases, mut components) = found;
+    // Only the modules this tenant has switched on are shown.
+    components.retain(|c| tenant.modules.iter().any(|m| m.as_str() == c.module));
     let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
     page.ctx.insert("space", &space);
     page.ctx.insert("active_phase", &phases.iter().find(|p| p.active));
     page.ctx.insert("phases", &phases);
+    page.ctx.insert("components", &components);
     page.ctx.insert("kind", kind.as_str());
+    page.ctx.insert("kind_path", if kind == SpaceKind::Process { "processes" } else { "assemblies" });
     page.render(&state, &tenant, "spaces/show.html", StatusCode::OK)
 }
 

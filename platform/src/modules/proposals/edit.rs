@@ -1,0 +1,156 @@
+//! `GET|POST …/{id}/edit`: the author edits their proposal within the component's
+//! edit window (each edit is kept as a version).
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use tenant_core::proposals::write::{self, Draft};
+use tenant_core::CoreError;
+
+use super::new::Values;
+use super::{load_ctx, user_id, visible_proposal, Ctx, ProposalPath};
+use crate::http::error::AppError;
+use crate::http::extract::{CurrentTenant, RequestLocale};
+use crate::identity::page::{see_other, Page};
+use crate::identity::{MaybeUser, Visitor};
+use crate::state::AppState;
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    tenant: &CurrentTenant,
+    locale: tenant_core::names::Locale,
+    visitor: &Visitor,
+    ctx: &Ctx,
+    id: i64,
+    values: &Values,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let mut page = Page::new(state, req, tenant, locale, visitor);
+    page.ctx.insert("place", ctx);
+    page.ctx.insert("values", values);
+    page.ctx.insert("error", &error);
+    page.ctx.insert("mode", "edit");
+    page.ctx.insert("action", &format!("{}/edit", ctx.url(id)));
+    page.ctx.insert("back", &ctx.url(id));
+    page.render(state, tenant, "proposals/form.html", status)
+}
+
+#[get("/{kind:processes|assemblies}/{slug}/f/{component}/{proposal:\\d+}/edit")]
+pub async fn edit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    path: web::Path<ProposalPath>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = load_ctx(&state, &tenant, locale, &visitor, &path.component()).await?;
+    let user = user_id(&visitor, &format!("{}/edit", ctx.url(path.proposal)))?;
+    let (s, t, c, id) = (state.clone(), tenant.0.clone(), ctx.clone(), path.proposal);
+    let p =
+        web::block(move || s.db.tenant(&t, |conn| visible_proposal(conn, &c, id))).await??.ok_or(AppError::NotFound)?;
+    if !write::editable_by(&p, user, &ctx.settings) {
+        return Err(AppError::Forbidden(format!(
+            "a proposal can be edited by its author only during the {} minutes after publication",
+            ctx.settings.edit_window_minutes
+        )));
+    }
+    let values = Values {
+        title: p.title.clone(),
+        body: p.body.clone(),
+        category: p.category_id.map(|c| c.to_string()).unwrap_or_default(),
+        address: p.address.clone().unwrap_or_default(),
+        submission: String::new(),
+    };
+    render(&req, &state, &tenant, locale, &visitor, &ctx, p.id, &values, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    address: String,
+}
+
+#[post("/{kind:processes|assemblies}/{slug}/f/{component}/{proposal:\\d+}/edit")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    path: web::Path<ProposalPath>,
+    form: web::Form<EditForm>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = load_ctx(&state, &tenant, locale, &visitor, &path.component()).await?;
+    let user = user_id(&visitor, &format!("{}/edit", ctx.url(path.proposal)))?;
+    crate::identity::csrf::verify(&req, &visitor, &form.csrf)?;
+    let values = Values {
+        title: form.title.clone(),
+        body: form.body.clone(),
+        category: form.category.clone(),
+        address: form.address.clone(),
+        submission: String::new(),
+    };
+    let draft = Draft {
+        title: form.title.clone(),
+        body: form.body.clone(),
+        category_id: form.category.parse().ok(),
+        address: form.address.clone(),
+    };
+    let checked = match write::check(&draft, &ctx.settings) {
+        Ok(c) => c,
+        Err(e) => {
+            return render(
+                &req,
+                &state,
+                &tenant,
+                locale,
+                &visitor,
+                &ctx,
+                path.proposal,
+                &values,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    let (s, t, c, id) = (state.clone(), tenant.0.clone(), ctx.clone(), path.proposal);
+    let r = web::block(move || {
+        s.db.tenant(&t, |conn| {
+            let p = visible_proposal(conn, &c, id)?.ok_or_else(|| CoreError::NotFound("no such proposal".into()))?;
+            write::edit(conn, &p, user, &checked, &c.settings)
+        })
+    })
+    .await?;
+    match r {
+        Ok(()) => Ok(see_other(&format!("{}?notice=proposal_saved", ctx.url(path.proposal)))),
+        Err(CoreError::Invalid(m)) => {
+            render(
+                &req,
+                &state,
+                &tenant,
+                locale,
+                &visitor,
+                &ctx,
+                path.proposal,
+                &values,
+                Some(m),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

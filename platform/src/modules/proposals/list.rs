@@ -1,0 +1,130 @@
+//! `GET /{kind}/{slug}/f/{component}`: the proposals, filtered (category, state,
+//! mine, words) and ordered; by default at random with a seed kept in a session
+//! cookie, so each visitor sees a stable order while paging and no proposal is
+//! always first.
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use tenant_core::proposals::{self, supports, Filter, PAGE_SIZE, STATES};
+
+use super::{load_ctx, permission, Action, ComponentPath};
+use crate::http::error::AppError;
+use crate::http::extract::{CurrentTenant, RequestLocale};
+use crate::identity::page::{set_cookie, Page};
+use crate::identity::MaybeUser;
+use crate::state::AppState;
+
+pub const SEED_COOKIE: &str = "civitas_order_seed";
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub mine: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub order: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+/// The visitor's seed, and whether it is new (to be set as a cookie).
+fn seed(req: &HttpRequest) -> (u32, bool) {
+    match req.cookie(SEED_COOKIE).and_then(|c| c.value().parse::<u32>().ok()) {
+        Some(s) => (s, false),
+        None => (uuid::Uuid::new_v4().as_u128() as u32, true),
+    }
+}
+
+#[get("/{kind:processes|assemblies}/{slug}/f/{component}")]
+pub async fn list_proposals(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    path: web::Path<ComponentPath>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = load_ctx(&state, &tenant, locale, &visitor, &path).await?;
+    let q = query.into_inner();
+    let (seed, new_seed) = seed(&req);
+    let user = visitor.user.as_ref().map(|u| u.id);
+    let order = if proposals::ORDERS.contains(&q.order.as_str()) {
+        q.order.clone()
+    } else {
+        ctx.settings.default_order.clone()
+    };
+    let state_filter = if STATES.contains(&q.state.as_str()) { q.state.clone() } else { "open".to_owned() };
+    let filter = Filter {
+        category: q.category.parse().ok().filter(|c| ctx.categories.iter().any(|k| k.id == *c)),
+        state: state_filter.clone(),
+        author: if q.mine == "1" { user } else { None },
+        search: q.q.chars().take(200).collect(),
+        order: order.clone(),
+        seed,
+        page: q.page.parse::<i64>().unwrap_or(0).clamp(0, 10_000),
+        include_hidden: ctx.is_admin(),
+    };
+    let (s, t, c) = (state.clone(), tenant.0.clone(), ctx.clone());
+    let lang = tenant.default_locale;
+    let (cards, total, create, supported) = web::block(move || {
+        s.db.tenant(&t, |conn| {
+            let (cards, total) = proposals::list(conn, c.component.id, &filter, lang)?;
+            let create = permission(conn, &c, user, Action::Create)?;
+            let ids: Vec<i64> = cards.iter().map(|p| p.id).collect();
+            let supported = match user {
+                Some(u) => supports::supported_among(conn, u, &ids)?,
+                None => vec![],
+            };
+            Ok((cards, total, create, supported))
+        })
+    })
+    .await??;
+    let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
+    let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    page.ctx.insert("place", &ctx);
+    page.ctx.insert("proposals", &cards);
+    page.ctx.insert("total", &total);
+    page.ctx.insert("current_page", &filter_page(&q));
+    page.ctx.insert("pages", &pages);
+    page.ctx.insert("query", &q);
+    page.ctx.insert("order", &order);
+    page.ctx.insert("state", &state_filter);
+    page.ctx.insert("orders", &proposals::ORDERS);
+    page.ctx.insert("states", &STATES);
+    page.ctx.insert("create", &create);
+    page.ctx.insert("supported", &supported);
+    page.ctx.insert("page_query", &page_query(&q));
+    let mut res = page.render(&state, &tenant, "proposals/index.html", StatusCode::OK)?;
+    if new_seed {
+        let cookie = Cookie::build(SEED_COOKIE, seed.to_string())
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(visitor.https)
+            .finish();
+        set_cookie(&mut res, &cookie)?;
+    }
+    Ok(res)
+}
+
+fn filter_page(q: &ListQuery) -> i64 {
+    q.page.parse::<i64>().unwrap_or(0).clamp(0, 10_000)
+}
+
+/// The list's query string without `page`, for the pagination links (encoded).
+fn page_query(q: &ListQuery) -> String {
+    let enc = crate::http::render::encode_query_value;
+    [("category", &q.category), ("state", &q.state), ("mine", &q.mine), ("q", &q.q), ("order", &q.order)]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
