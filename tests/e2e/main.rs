@@ -14,6 +14,7 @@ mod jobs;
 mod metrics;
 mod migrations;
 mod oidc;
+mod proposals;
 mod provisioning_api;
 mod provisioning_atomicity;
 mod purge_exports;

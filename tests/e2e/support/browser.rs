@@ -99,6 +99,38 @@ impl Browser {
         resp
     }
 
+    /// Posts a `multipart/form-data` form with text fields and files
+    /// (`(field, filename, bytes)`).
+    pub fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Resp {
+        let boundary = "----civitas-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        for (field, name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let len = body.len().to_string();
+        let ct = format!("multipart/form-data; boundary={boundary}");
+        let mut head = self.head("POST", path, &[("Content-Type", ct.as_str()), ("Content-Length", len.as_str())]);
+        head.push_str("\r\nConnection: close\r\n\r\n");
+        let mut whole = head.into_bytes();
+        whole.extend_from_slice(&body);
+        let resp = send_bytes(self.addr, &whole);
+        self.keep(&resp);
+        resp
+    }
+
     /// The CSRF token in the form on `path`.
     pub fn csrf(&mut self, path: &str) -> String {
         let page = self.get(path);
@@ -124,10 +156,15 @@ impl Browser {
 }
 
 fn send_raw(addr: SocketAddr, whole: &str) -> Resp {
+    send_bytes(addr, whole.as_bytes())
+}
+
+fn send_bytes(addr: SocketAddr, whole: &[u8]) -> Resp {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).ok();
-    stream.write_all(whole.as_bytes()).expect("write");
+    // A server may answer (413) and close before reading a large body: read what it said.
+    let _ = stream.write_all(whole);
     let mut bytes = Vec::new();
     let _ = stream.read_to_end(&mut bytes);
     super::http::parse_bytes(&bytes)
