@@ -244,6 +244,8 @@ pub mod tenant {
             deleted_at -> Nullable<Timestamptz>,
             blocked_at -> Nullable<Timestamptz>,
             blocked_reason -> Nullable<Text>,
+            notifications_digest -> Text,
+            last_digest_at -> Nullable<Timestamptz>,
         }
     }
 
@@ -364,6 +366,31 @@ pub mod tenant {
         }
     }
 
+    diesel::table! {
+        follows (user_id, resource_kind, resource_id) {
+            user_id -> Int8,
+            resource_kind -> Text,
+            resource_id -> Int8,
+            created_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        notifications (id) {
+            id -> Int8,
+            user_id -> Int8,
+            event -> Text,
+            actor_id -> Nullable<Int8>,
+            resource_kind -> Text,
+            resource_id -> Int8,
+            data -> Jsonb,
+            created_at -> Timestamptz,
+            read_at -> Nullable<Timestamptz>,
+            emailed_at -> Nullable<Timestamptz>,
+        }
+    }
+
+    diesel::joinable!(follows -> users (user_id));
     diesel::joinable!(space_phases -> spaces (space_id));
     diesel::joinable!(space_members -> spaces (space_id));
     diesel::joinable!(components -> spaces (space_id));
@@ -384,6 +411,8 @@ pub mod tenant {
         spaces,
         space_phases,
         space_members,
-        components
+        components,
+        follows,
+        notifications
     );
 }
