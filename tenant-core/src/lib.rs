@@ -24,6 +24,7 @@ pub mod resources;
 pub mod richtext;
 pub mod schema;
 pub mod secrets;
+pub mod space_events;
 pub mod spaces;
 pub mod tenant;
 

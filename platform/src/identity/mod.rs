@@ -259,6 +259,7 @@ pub mod page {
         "identity_unlinked",
         "admin_saved",
         "residents_saved",
+        "notifications_saved",
     ];
 
     /// A short page with a title and a text (after a form, or for a dead link).

@@ -3,12 +3,14 @@
 //! administrators), and one space's page with its phases.
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
+use tenant_core::resources::{ResourceKind, ResourceRef};
 use tenant_core::spaces::{self, SpaceKind, Viewer};
 
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::identity::page::Page;
 use crate::identity::MaybeUser;
+use crate::modules::follows::button as follow_button;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -54,16 +56,24 @@ async fn show(
         return Err(AppError::NotFound);
     }
     let (s, t, who) = (state.clone(), tenant.0.clone(), viewer(&visitor));
+    let me = visitor.user.as_ref().map(|u| u.id);
     let order = [locale, tenant.default_locale];
-    let found = web::block(move || s.db.tenant(&t, |conn| spaces::find_visible(conn, kind, &slug, who, &order)))
-        .await??
-        .ok_or(AppError::NotFound)?;
-    let (space, phases) = found;
+    let found = web::block(move || {
+        s.db.tenant(&t, |conn| {
+            let Some((space, phases)) = spaces::find_visible(conn, kind, &slug, who, &order)? else { return Ok(None) };
+            let follow = follow_button(conn, me, ResourceRef::new(ResourceKind::Space, space.id))?;
+            Ok::<_, tenant_core::CoreError>(Some((space, phases, follow)))
+        })
+    })
+    .await??
+    .ok_or(AppError::NotFound)?;
+    let (space, phases, follow) = found;
     let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
     page.ctx.insert("space", &space);
     page.ctx.insert("active_phase", &phases.iter().find(|p| p.active));
     page.ctx.insert("phases", &phases);
     page.ctx.insert("kind", kind.as_str());
+    page.ctx.insert("follow", &follow);
     page.render(&state, &tenant, "spaces/show.html", StatusCode::OK)
 }
 
