@@ -11,11 +11,9 @@ use std::collections::HashMap;
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text};
 
 use crate::error::CoreResult;
-use crate::schema::tenant::users;
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 
 fn nickname_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '-' | '_' | '.')
@@ -64,14 +62,13 @@ fn scan(text: &str) -> Vec<Found> {
     found
 }
 
-/// The names `text` may mention (lowercased, each once, in order).
+/// The names `text` may mention, as written (each once whatever its case, in order).
 pub fn find(text: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for f in scan(text) {
         for (_, form) in f.forms {
-            let lower = form.to_lowercase();
-            if !names.contains(&lower) {
-                names.push(lower);
+            if !names.iter().any(|n| n.to_lowercase() == form.to_lowercase()) {
+                names.push(form);
             }
         }
     }
@@ -81,17 +78,27 @@ pub fn find(text: &str) -> Vec<String> {
 /// Live accounts by lowercased nickname: id and nickname as written by its owner.
 pub type Known = HashMap<String, (i64, String)>;
 
-/// Looks the names up among live (not deleted) accounts, case-insensitively.
+#[derive(QueryableByName)]
+struct NicknameRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    nickname: String,
+}
+
+/// Looks the names up among live (not deleted) accounts, case-insensitively as the
+/// database compares nicknames (its `lower`, as the unique index does).
 pub fn lookup(conn: &mut PgConnection, names: &[String]) -> CoreResult<Known> {
     if names.is_empty() {
         return Ok(Known::new());
     }
-    let rows: Vec<(i64, Option<String>)> = users::table
-        .filter(users::deleted_at.is_null())
-        .filter(lower(users::nickname).eq_any(names.iter().map(|n| Some(n.clone())).collect::<Vec<_>>()))
-        .select((users::id, users::nickname))
-        .load(conn)?;
-    Ok(rows.into_iter().filter_map(|(id, n)| n.map(|n| (n.to_lowercase(), (id, n)))).collect())
+    let rows: Vec<NicknameRow> = diesel::sql_query(
+        "SELECT id, nickname FROM users WHERE deleted_at IS NULL AND nickname IS NOT NULL \
+         AND lower(nickname) = ANY (SELECT lower(x) FROM unnest($1::text[]) AS x)",
+    )
+    .bind::<Array<Text>, _>(names)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.nickname.to_lowercase(), (r.id, r.nickname))).collect())
 }
 
 /// For each mention in `text`, the longest of its forms that is a known account.
@@ -225,10 +232,11 @@ mod tests {
 
     #[test]
     fn mentions_are_found_but_not_in_addresses_or_urls() {
-        assert_eq!(find("Merci @Anne et @bob_75, voir https://x.fr/@carl"), vec!["anne", "bob_75"]);
+        assert_eq!(find("Merci @Anne et @bob_75, voir https://x.fr/@carl"), vec!["Anne", "bob_75"]);
         assert!(find("écrire à anne@example.fr ou a@b.fr").is_empty());
         assert!(find("@a seul, @ vide, @@double").is_empty());
-        assert_eq!(find("Bravo @Jean-Éric."), vec!["jean-éric.", "jean-éric"]);
+        assert_eq!(find("Bravo @Jean-Éric."), vec!["Jean-Éric.", "Jean-Éric"]);
+        assert_eq!(find("@Anne @anne @ANNE"), vec!["Anne"]);
         assert!(find(&format!("@{}", "x".repeat(41))).is_empty());
     }
 

@@ -24,7 +24,7 @@ pub struct Profile {
 pub fn find_by_nickname(conn: &mut PgConnection, nickname: &str) -> CoreResult<Option<Profile>> {
     let row: Option<(i64, Option<String>, DateTime<Utc>)> = users::table
         .filter(users::deleted_at.is_null())
-        .filter(lower(users::nickname).eq(Some(nickname.trim().to_lowercase())))
+        .filter(lower(users::nickname).eq(lower(Some(nickname.trim().to_owned()))))
         .select((users::id, users::nickname, users::created_at))
         .first(conn)
         .optional()?;
