@@ -167,6 +167,10 @@ fn people_follow_what_they_can_see_once_and_unfollow_as_often_as_they_like() {
         1
     );
     assert_eq!(follow(&mut a, "user", anne, "follow").status, 400, "oneself");
+    // Part of "download my data", with the mail frequency.
+    let data: serde_json::Value = serde_json::from_str(&a.get("/account/data").body).expect("json");
+    assert_eq!(data["follows"][0]["resource"], serde_json::json!({ "kind": "user", "id": bob }));
+    assert_eq!(data["notifications_by_mail"], "daily");
     assert_eq!(follows_of(&mut conn, "user", anne), 0);
 
     // The public profile: any case of the nickname; nothing private.
