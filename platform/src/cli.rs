@@ -63,6 +63,16 @@ pub enum Command {
     /// Secrets at rest.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Notifications.
+    #[command(subcommand)]
+    Notifications(NotificationsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotificationsCommand {
+    /// Send every notification digest that is due now, on every active tenant (one
+    /// pass of what `civitas serve` does every --digest-interval-seconds).
+    SendDigests,
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +144,10 @@ pub struct ServeArgs {
     /// How long an anonymous page may be served from memory, in milliseconds (0: never).
     #[arg(long, env = "CIVITAS_PAGE_CACHE_MS")]
     pub page_cache_ms: Option<u64>,
+    /// Seconds between two passes of the notification digest sender (default 60;
+    /// 0: no sender in this process).
+    #[arg(long, env = "CIVITAS_DIGEST_INTERVAL_SECONDS")]
+    pub digest_interval_seconds: Option<u64>,
     /// Do not run pending migrations at start.
     #[arg(long)]
     pub no_migrate: bool,

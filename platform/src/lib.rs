@@ -72,6 +72,9 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
             Some(other) => anyhow::bail!("site scheme {other:?}: http or https"),
         },
         site_port: cli.site_port.or(file.site_port),
+        digest_interval: Duration::from_secs(
+            serve.and_then(|s| s.digest_interval_seconds).or(file.digest_interval_seconds).unwrap_or(60),
+        ),
         smtp_url: cli.smtp_url.clone().or(file.smtp_url).filter(|u| !u.trim().is_empty()),
         mail_from: cli
             .mail_from

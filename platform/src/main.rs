@@ -42,6 +42,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = resolve_settings(&cli, None)?;
             commands::secrets::rotate(&settings)
         }
+        Command::Notifications(platform::cli::NotificationsCommand::SendDigests) => {
+            commands::notifications::send_digests(&resolve_settings(&cli, None)?)
+        }
         Command::Secrets(platform::cli::SecretsCommand::GenerateKey { path }) => commands::secrets::generate(path),
         Command::Tenant(_) => {
             let settings = resolve_settings(&cli, None)?;

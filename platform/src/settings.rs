@@ -30,6 +30,7 @@ pub struct FileSettings {
     pub mail_from: Option<String>,
     pub site_scheme: Option<String>,
     pub site_port: Option<u16>,
+    pub digest_interval_seconds: Option<u64>,
 }
 
 impl FileSettings {
@@ -57,6 +58,7 @@ pub const KNOWN_ENV: &[&str] = &[
     "CIVITAS_SMTP_URL",
     "CIVITAS_SITE_SCHEME",
     "CIVITAS_SITE_PORT",
+    "CIVITAS_DIGEST_INTERVAL_SECONDS",
     // `civitas demo` only: the local FranceConnect-like provider deploy/dev/demo.sh starts.
     "CIVITAS_DEMO_FRANCECONNECT_ISSUER",
     "CIVITAS_MAIL_FROM",
@@ -99,6 +101,9 @@ pub struct Settings {
     /// How people reach the tenant sites (for links in mail sent by jobs).
     pub site_scheme: String,
     pub site_port: Option<u16>,
+    /// How often `civitas serve` sends the notification digests that are due (0: never;
+    /// `civitas notifications send-digests` then does it).
+    pub digest_interval: Duration,
     /// Benchmarks and tests only (`CIVITAS_TEST_EXTRA_TENANT_MIGRATIONS`): a folder of
     /// tenant migrations the create and upgrade jobs run after the embedded ones.
     pub extra_tenant_migrations: Option<PathBuf>,

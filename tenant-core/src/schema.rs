@@ -244,6 +244,8 @@ pub mod tenant {
             deleted_at -> Nullable<Timestamptz>,
             blocked_at -> Nullable<Timestamptz>,
             blocked_reason -> Nullable<Text>,
+            notifications_digest -> Text,
+            last_digest_at -> Nullable<Timestamptz>,
         }
     }
 
@@ -383,6 +385,15 @@ pub mod tenant {
     }
 
     diesel::table! {
+        follows (user_id, resource_kind, resource_id) {
+            user_id -> Int8,
+            resource_kind -> Text,
+            resource_id -> Int8,
+            created_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
         proposal_attachments (id) {
             id -> Int8,
             proposal_id -> Int8,
@@ -421,6 +432,22 @@ pub mod tenant {
         }
     }
 
+    diesel::table! {
+        notifications (id) {
+            id -> Int8,
+            user_id -> Int8,
+            event -> Text,
+            actor_id -> Nullable<Int8>,
+            resource_kind -> Text,
+            resource_id -> Int8,
+            data -> Jsonb,
+            created_at -> Timestamptz,
+            read_at -> Nullable<Timestamptz>,
+            emailed_at -> Nullable<Timestamptz>,
+        }
+    }
+
+    diesel::joinable!(follows -> users (user_id));
     diesel::joinable!(space_phases -> spaces (space_id));
     diesel::joinable!(space_members -> spaces (space_id));
     diesel::joinable!(components -> spaces (space_id));
@@ -446,6 +473,8 @@ pub mod tenant {
         proposal_attachments,
         proposal_versions,
         proposal_amendments,
-        components
+        components,
+        follows,
+        notifications
     );
 }

@@ -352,3 +352,12 @@ pub fn set_published(conn: &mut PgConnection, id: i64, published: bool) -> CoreR
     }
     Ok(())
 }
+
+/// Whether the viewer may see the space with this id (as [`find_visible`] decides).
+pub fn visible_by_id(conn: &mut PgConnection, id: i64, viewer: Viewer) -> CoreResult<bool> {
+    let row: Option<(String, String)> =
+        spaces::table.find(id).select((spaces::kind, spaces::slug)).first(conn).optional()?;
+    let Some((kind, slug)) = row else { return Ok(false) };
+    let kind = if kind == "assembly" { SpaceKind::Assembly } else { SpaceKind::Process };
+    Ok(find_visible(conn, kind, &slug, viewer, &[])?.is_some())
+}

@@ -13,6 +13,7 @@ mod isolation;
 mod jobs;
 mod metrics;
 mod migrations;
+mod notifications;
 mod oidc;
 mod proposals;
 mod provisioning_api;

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 pub mod demo;
 pub mod migrate;
+pub mod notifications;
 pub mod provision;
 pub mod secrets;
 pub mod serve;

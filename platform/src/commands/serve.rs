@@ -15,6 +15,7 @@ use tenant_core::db::listener::{DirectoryWatcher, WatchOptions};
 use tenant_core::secrets::{Keyring, MasterKey};
 
 use crate::app::{self, Running, ServeOptions};
+use crate::modules::notifications::send_digests::SiteLinks;
 use crate::runtime::{build_state, Database};
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -102,6 +103,14 @@ pub fn serve_state(settings: &Settings, state: AppState) -> anyhow::Result<()> {
     let _workers = runner.spawn_workers(2, "serve")?;
     // The staff overview's accounts, files and last sign-in, measured every 10 minutes.
     provisioning::usage::spawn_refresher(state.db.clone(), state.blobs.clone(), std::time::Duration::from_secs(600))?;
+    // Notification digests by mail, for every active tenant.
+    if !settings.digest_interval.is_zero() {
+        crate::modules::notifications::send_digests::spawn(
+            state.clone(),
+            SiteLinks::from_settings(settings),
+            settings.digest_interval,
+        )?;
+    }
     let options = ServeOptions {
         http: settings.http_addr.clone(),
         ops: settings.ops_addr.clone(),

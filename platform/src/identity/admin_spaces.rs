@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tenant_core::names::Locale;
+use tenant_core::space_events;
 use tenant_core::spaces::{self, NewSpace, SpaceKind, Texts};
 use tenant_core::CoreError;
 
@@ -285,14 +286,15 @@ async fn activate(
     req: HttpRequest,
     state: web::Data<AppState>,
     tenant: CurrentTenant,
-    TenantAdmin(visitor, _): TenantAdmin,
+    TenantAdmin(visitor, admin): TenantAdmin,
     path: web::Path<(i64, i64)>,
     form: web::Form<CsrfField>,
 ) -> Result<HttpResponse, AppError> {
     super::csrf::verify(&req, &visitor, &form.csrf)?;
     let (id, phase) = path.into_inner();
     let (s, t) = (state.clone(), tenant.0.clone());
-    web::block(move || s.db.tenant(&t, |conn| spaces::activate_phase(conn, id, phase))).await??;
+    // The space's followers are told in the same transaction as the change.
+    web::block(move || s.db.tenant(&t, |conn| space_events::activate_phase(conn, id, phase, Some(admin.id)))).await??;
     Ok(see_other(&format!("/admin/spaces/{id}?notice=admin_saved")))
 }
 

@@ -272,6 +272,7 @@ pub mod page {
         "amendment_accepted",
         "amendment_rejected",
         "amendment_withdrawn",
+        "notifications_saved",
     ];
 
     /// A short page with a title and a text (after a form, or for a dead link).

@@ -36,6 +36,8 @@ pub struct CurrentUser {
     pub method: String,
     #[serde(skip)]
     pub id_token: Option<String>,
+    /// Unread notifications, for the header (counted with the session lookup).
+    pub unread_notifications: i64,
 }
 
 /// The visitor of this request: their session (if any) and how they reached us.
@@ -95,8 +97,15 @@ pub async fn visitor(req: &HttpRequest) -> Result<Visitor, AppError> {
             .cloned()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
         let hash = token_hash(&secret);
-        let found = web::block(move || state.db.tenant(&tenant, |conn| sessions::find(conn, &hash))).await??;
-        if let Some((session, user)) = found {
+        let found = web::block(move || {
+            state.db.tenant(&tenant, |conn| {
+                let Some((session, user)) = sessions::find(conn, &hash)? else { return Ok(None) };
+                let unread = tenant_core::notifications::unread_count(conn, user.id)?;
+                Ok::<_, CoreError>(Some((session, user, unread)))
+            })
+        })
+        .await??;
+        if let Some((session, user, unread)) = found {
             visitor.user = Some(CurrentUser {
                 id: user.id,
                 nickname: user.nickname,
@@ -106,6 +115,7 @@ pub async fn visitor(req: &HttpRequest) -> Result<Visitor, AppError> {
                 has_password: user.password_hash.is_some(),
                 method: session.method,
                 id_token: session.id_token,
+                unread_notifications: unread,
             });
             visitor.session_secret = Some(secret);
         }

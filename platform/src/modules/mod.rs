@@ -1,7 +1,9 @@
 //! Participation modules and the site-wide routes. Each module registers its routes
 //! with `configure`; a module switched off for a tenant answers 404 on that tenant only.
 pub mod blog;
+pub mod follows;
 pub mod home;
+pub mod notifications;
 pub mod pages;
 pub mod proposals;
 pub mod registry;
@@ -22,6 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     blog::configure(cfg);
     spaces::configure(cfg);
     proposals::configure(cfg);
+    follows::configure(cfg);
+    notifications::configure(cfg);
 }
 
 /// Refuses a request to a module the tenant has not switched on.

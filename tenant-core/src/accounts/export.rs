@@ -28,6 +28,8 @@ pub fn personal_data(conn: &mut PgConnection, user_id: i64) -> CoreResult<Value>
         "linked_identities": identities::list_for(conn, user_id)?,
         "verifications": verifications::list_for(conn, user_id)?,
         "sessions": sessions,
+        "follows": crate::follows::following(conn, user_id)?,
+        "notifications_by_mail": crate::notifications::frequency(conn, user_id)?,
         "note": "Identity providers' subjects are stored only as keyed hashes; anonymous signatures are not linked to any account, so they cannot be listed here.",
     }))
 }

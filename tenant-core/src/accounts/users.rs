@@ -237,6 +237,8 @@ pub fn erase(conn: &mut PgConnection, id: i64) -> CoreResult<()> {
         diesel::delete(email_tokens::table.filter(email_tokens::user_id.eq(id))).execute(conn)?;
         diesel::delete(user_identities::table.filter(user_identities::user_id.eq(id))).execute(conn)?;
         diesel::delete(verifications::table.filter(verifications::user_id.eq(id))).execute(conn)?;
+        crate::follows::forget_user(conn, id)?;
+        crate::notifications::forget_user(conn, id)?;
         diesel::update(users::table.find(id))
             .set((
                 users::nickname.eq(None::<String>),

@@ -71,6 +71,7 @@ pub fn settings_for(url: &str, config: &TestConfig, data_dir: PathBuf) -> Settin
         mail_from: "Civitas <no-reply@civitas.localhost>".into(),
         site_scheme: "http".into(),
         site_port: None,
+        digest_interval: Duration::ZERO,
         extra_tenant_migrations: None,
     }
 }

@@ -5,13 +5,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use tenant_core::proposals::amendments;
 use tenant_core::proposals::write::{self, Draft};
+use tenant_core::proposals::{self, amendments};
 use tenant_core::richtext;
 use tenant_core::CoreError;
 
 use super::new::Values;
-use super::{load_ctx, permission, require, user_id, visible_proposal, Action, Ctx, ProposalPath};
+use super::{events, load_ctx, permission, require, user_id, visible_proposal, Action, Ctx, ProposalPath};
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::identity::page::{see_other, Page};
@@ -117,7 +117,9 @@ pub async fn propose(
                 return Ok(Err(perm));
             }
             let p = visible_proposal(conn, &c, id)?.ok_or_else(|| CoreError::NotFound("no such proposal".into()))?;
-            amendments::propose(conn, &p, user, &checked).map(Ok)
+            let a = amendments::propose(conn, &p, user, &checked)?;
+            events::amendment_proposed(conn, &c.url(p.id), p.id, &p.title, p.author_id, user, a)?;
+            Ok(Ok(a))
         })
     })
     .await?;
@@ -234,7 +236,13 @@ pub async fn decide(
             let p = visible_proposal(conn, &c, id)?.ok_or_else(|| CoreError::NotFound("no such proposal".into()))?;
             match d.as_str() {
                 "withdraw" => amendments::withdraw(conn, p.id, user, aid),
-                other => amendments::decide(conn, &p, user, aid, other == "accept").map(|_| ()),
+                other => {
+                    let accepted = other == "accept";
+                    let amender = amendments::decide(conn, &p, user, aid, accepted)?;
+                    let title =
+                        proposals::find(conn, c.component.id, p.id)?.map(|q| q.title).unwrap_or(p.title.clone());
+                    events::amendment_decided(conn, &c.url(p.id), p.id, &title, user, amender, accepted)
+                }
             }
         })
     })

@@ -9,6 +9,7 @@ pub mod admin;
 mod amend;
 mod attachment;
 mod edit;
+pub mod events;
 mod list;
 mod new;
 mod show;
@@ -216,4 +217,24 @@ pub async fn load_ctx(
 /// The current user's id, or a redirect to sign in and come back.
 pub fn user_id(visitor: &Visitor, back: &str) -> Result<i64, AppError> {
     visitor.user.as_ref().map(|u| u.id).ok_or_else(|| AppError::SignInRequired(back.to_owned()))
+}
+
+/// A proposal found by id alone, with its place, if the viewer may see it (for the
+/// parts that work across modules: comments, follows, reports, notifications).
+pub fn locate(
+    conn: &mut diesel::PgConnection,
+    id: i64,
+    viewer: Viewer,
+    order: &[Locale],
+) -> CoreResult<Option<(Ctx, Proposal)>> {
+    let Some(p) = proposals::find_by_id(conn, id)? else { return Ok(None) };
+    let Some(c) = components::find(conn, p.component_id, order)? else { return Ok(None) };
+    let Some((space, _)) = spaces::find_any(conn, c.space_id, order)? else { return Ok(None) };
+    let kind = if space.kind == "assembly" { "assemblies" } else { "processes" };
+    let path = ComponentPath { kind: kind.to_owned(), slug: space.slug, component: c.id };
+    let Some(ctx) = load(conn, &path, viewer, order)? else { return Ok(None) };
+    if p.hidden && !ctx.is_admin() {
+        return Ok(None);
+    }
+    Ok(Some((ctx, p)))
 }

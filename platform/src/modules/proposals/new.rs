@@ -10,7 +10,7 @@ use tenant_core::proposals::attachments::{self, Upload};
 use tenant_core::proposals::write::{self, Draft, Published};
 use tenant_core::CoreError;
 
-use super::{load_ctx, permission, require, user_id, Action, ComponentPath, Ctx};
+use super::{events, load_ctx, permission, require, user_id, Action, ComponentPath, Ctx};
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::http::multipart::{self, Limits};
@@ -154,9 +154,12 @@ pub async fn publish(
         }
         attachments::put_all(&*s.blobs, &files)?;
         let r = s.db.tenant(&t, |conn| {
+            let mut checked = checked;
+            checked.body = events::link_mentions(conn, &checked.body)?;
             let published = write::publish(conn, c.component.id, Some(user), &checked, &c.settings, lang, key)?;
             if let Published::New(id) = published {
                 attachments::record(conn, id, &files)?;
+                events::published(conn, (&c.url(id), c.space.id), id, &checked.title, user, &checked.body)?;
             }
             Ok(published)
         });

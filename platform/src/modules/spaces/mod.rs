@@ -3,12 +3,14 @@
 //! administrators), and one space's page with its phases.
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
+use tenant_core::resources::{ResourceKind, ResourceRef};
 use tenant_core::spaces::{self, SpaceKind, Viewer};
 
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::identity::page::Page;
 use crate::identity::MaybeUser;
+use crate::modules::follows::button as follow_button;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -54,18 +56,20 @@ async fn show(
         return Err(AppError::NotFound);
     }
     let (s, t, who) = (state.clone(), tenant.0.clone(), viewer(&visitor));
+    let me = visitor.user.as_ref().map(|u| u.id);
     let order = [locale, tenant.default_locale];
     let all = matches!(who, Viewer::Admin);
     let found = web::block(move || {
         s.db.tenant(&t, |conn| {
             let Some((space, phases)) = spaces::find_visible(conn, kind, &slug, who, &order)? else { return Ok(None) };
             let components = tenant_core::components::list_for_space(conn, space.id, all, &order)?;
-            Ok(Some((space, phases, components)))
+            let follow = follow_button(conn, me, ResourceRef::new(ResourceKind::Space, space.id))?;
+            Ok::<_, tenant_core::CoreError>(Some((space, phases, components, follow)))
         })
     })
     .await??
     .ok_or(AppError::NotFound)?;
-    let (space, phases, mut components) = found;
+    let (space, phases, mut components, follow) = found;
     // Only the modules this tenant has switched on are shown.
     components.retain(|c| tenant.modules.iter().any(|m| m.as_str() == c.module));
     let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
@@ -75,6 +79,7 @@ async fn show(
     page.ctx.insert("components", &components);
     page.ctx.insert("kind", kind.as_str());
     page.ctx.insert("kind_path", if kind == SpaceKind::Process { "processes" } else { "assemblies" });
+    page.ctx.insert("follow", &follow);
     page.render(&state, &tenant, "spaces/show.html", StatusCode::OK)
 }
 

@@ -77,12 +77,17 @@ pub async fn answer(
 ) -> Result<HttpResponse, AppError> {
     crate::identity::csrf::verify(&req, &visitor, &form.csrf)?;
     let (id, pid) = path.into_inner();
-    load_admin(&state, &tenant, locale, id).await?;
+    let ctx = load_admin(&state, &tenant, locale, id).await?;
+    let url = format!("{}/{pid}", ctx.public_url);
     let (s, t, st, text) = (state.clone(), tenant.0.clone(), form.state.clone(), form.answer.clone());
     let r = web::block(move || {
         s.db.tenant(&t, |conn| {
-            proposals::find(conn, id, pid)?.ok_or_else(|| CoreError::NotFound("no such proposal".into()))?;
-            write::answer(conn, pid, &st, &text)
+            let p = proposals::find(conn, id, pid)?.ok_or_else(|| CoreError::NotFound("no such proposal".into()))?;
+            let before = write::answer(conn, pid, &st, &text)?;
+            if before.as_deref() != Some(st.as_str()) {
+                crate::modules::proposals::events::answered(conn, &url, pid, &p.title, p.author_id, &st)?;
+            }
+            Ok(())
         })
     })
     .await?;
