@@ -8,12 +8,14 @@
 pub mod accounts;
 pub mod blob;
 pub mod catalog;
+pub mod comments;
 pub mod content;
 pub mod db;
 pub mod directory;
 pub mod error;
 pub mod mail;
 pub mod migrations;
+pub mod moderation;
 pub mod names;
 pub mod rate_limits;
 pub mod resources;
