@@ -311,6 +311,9 @@ fn clean_body(input: &str) -> Result<String, Refused> {
     })
 }
 
+/// kind, resource id, ancestors, depth, author, deleted, hidden.
+type ParentRow = (String, i64, Vec<i64>, i16, i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// Writes a comment or a reply. A reply must answer a live, visible comment on the
 /// same resource, at most [`MAX_DEPTH`] levels down. A missing parent is `NotFound`.
 pub fn create(conn: &mut PgConnection, new: &NewComment<'_>) -> CoreResult<Result<Created, Refused>> {
@@ -325,21 +328,20 @@ pub fn create(conn: &mut PgConnection, new: &NewComment<'_>) -> CoreResult<Resul
         let (ancestors, depth, parent_author_id) = match new.parent_id {
             None => (Vec::new(), 0_i16, None),
             Some(pid) => {
-                let parent: Option<(String, i64, Vec<i64>, i16, i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
-                    comments::table
-                        .find(pid)
-                        .select((
-                            comments::resource_kind,
-                            comments::resource_id,
-                            comments::ancestors,
-                            comments::depth,
-                            comments::author_id,
-                            comments::deleted_at,
-                            comments::hidden_at,
-                        ))
-                        .for_share()
-                        .first(conn)
-                        .optional()?;
+                let parent: Option<ParentRow> = comments::table
+                    .find(pid)
+                    .select((
+                        comments::resource_kind,
+                        comments::resource_id,
+                        comments::ancestors,
+                        comments::depth,
+                        comments::author_id,
+                        comments::deleted_at,
+                        comments::hidden_at,
+                    ))
+                    .for_share()
+                    .first(conn)
+                    .optional()?;
                 let Some((kind, rid, mut ancestors, depth, author, deleted, hidden)) = parent else {
                     return Err(CoreError::NotFound("no such comment to answer".into()));
                 };
@@ -630,7 +632,7 @@ pub fn thread(conn: &mut PgConnection, resource: ResourceRef, reader: Reader, or
     let mut roots = attach(&mut children, None);
     match order {
         Order::Older => {}
-        Order::Recent => roots.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id))),
+        Order::Recent => roots.sort_by_key(|n| std::cmp::Reverse((n.created_at, n.id))),
         Order::BestRated => {
             roots.sort_by(|a, b| b.score.cmp(&a.score).then((a.created_at, a.id).cmp(&(b.created_at, b.id))))
         }

@@ -230,6 +230,16 @@ pub fn is_hidden(conn: &mut PgConnection, r: ResourceRef) -> CoreResult<bool> {
     .get_result(conn)?)
 }
 
+/// Whether the resource was ever reported or hidden (it has a moderation row).
+pub fn tracked(conn: &mut PgConnection, r: ResourceRef) -> CoreResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        moderations::table
+            .filter(moderations::resource_kind.eq(r.kind.as_str()))
+            .filter(moderations::resource_id.eq(r.id)),
+    ))
+    .get_result(conn)?)
+}
+
 /// The ids of every hidden resource of `kind`.
 pub fn hidden_ids(conn: &mut PgConnection, kind: ResourceKind) -> CoreResult<Vec<i64>> {
     Ok(moderations::table

@@ -1,7 +1,9 @@
 //! Participation modules and the site-wide routes. Each module registers its routes
 //! with `configure`; a module switched off for a tenant answers 404 on that tenant only.
 pub mod blog;
+pub mod comments;
 pub mod home;
+pub mod moderation;
 pub mod pages;
 pub mod site;
 pub mod spaces;
@@ -19,6 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::configure(cfg);
     blog::configure(cfg);
     spaces::configure(cfg);
+    comments::configure(cfg);
+    moderation::configure(cfg);
 }
 
 /// Refuses a request to a module the tenant has not switched on.
