@@ -654,7 +654,8 @@ fn attach(children: &mut HashMap<Option<i64>, Vec<Node>>, parent: Option<i64>) -
 }
 
 fn count_visible(nodes: &[Node]) -> i64 {
-    nodes.iter().map(|n| i64::from(!n.deleted && !n.hidden) + count_visible(&n.replies)).sum()
+    // Below a hidden comment, nothing is readable by everyone.
+    nodes.iter().filter(|n| !n.hidden).map(|n| i64::from(!n.deleted) + count_visible(&n.replies)).sum()
 }
 
 #[derive(QueryableByName)]

@@ -462,6 +462,7 @@ fn reports_hide_a_comment_at_the_threshold_and_only_this_tenants_admins_moderate
     let html = admin.get(&page).body;
     let card = &html[pos(&html, &format!("id=\"comment-{bad}\""))..];
     assert!(card.contains("Masqué par la modération") && card.contains("Achetez mes montres"), "admins see it marked");
+    assert!(html.contains("Commentaires (1)"), "the count is what everyone can read");
     assert!(html.contains("Et mes bijoux"));
     let hidden = admin.get("/admin/moderation?filter=hidden").body;
     assert!(hidden.contains("Masqué automatiquement") && hidden.contains("Achetez mes montres"), "{hidden}");
