@@ -195,7 +195,13 @@ pub struct Created {
     pub parent_id: Option<i64>,
     pub parent_author_id: Option<i64>,
     pub depth: i16,
+    /// The same text was just posted by the same person at the same place (a double
+    /// submit): this is that comment, nothing new was written (do not notify again).
+    pub duplicate: bool,
 }
+
+/// A repeat of the same comment within this many seconds is a double submit.
+const DOUBLE_SUBMIT_SECONDS: i64 = 120;
 
 /// One comment, as stored.
 #[derive(Clone, Debug, Serialize)]
@@ -361,6 +367,28 @@ pub fn create(conn: &mut PgConnection, new: &NewComment<'_>) -> CoreResult<Resul
                 (ancestors, depth + 1, Some(author))
             }
         };
+        let same: Option<i64> = comments::table
+            .filter(comments::resource_kind.eq(new.resource.kind.as_str()))
+            .filter(comments::resource_id.eq(new.resource.id))
+            .filter(comments::author_id.eq(new.author_id))
+            .filter(comments::body.eq(&body))
+            .filter(comments::deleted_at.is_null())
+            .filter(comments::created_at.gt(Utc::now() - chrono::Duration::seconds(DOUBLE_SUBMIT_SECONDS)))
+            .filter(comments::parent_id.is_not_distinct_from(new.parent_id))
+            .select(comments::id)
+            .first(conn)
+            .optional()?;
+        if let Some(id) = same {
+            return Ok(Ok(Created {
+                id,
+                resource: new.resource,
+                author_id: new.author_id,
+                parent_id: new.parent_id,
+                parent_author_id,
+                depth,
+                duplicate: true,
+            }));
+        }
         let id: i64 = diesel::insert_into(comments::table)
             .values((
                 comments::resource_kind.eq(new.resource.kind.as_str()),
@@ -386,6 +414,7 @@ pub fn create(conn: &mut PgConnection, new: &NewComment<'_>) -> CoreResult<Resul
             parent_id: new.parent_id,
             parent_author_id,
             depth,
+            duplicate: false,
         }))
     })
 }

@@ -123,6 +123,8 @@ fn threads_nest_votes_toggle_and_only_authors_edit_or_delete() {
 
     // A thread four levels deep; a fifth level is refused with a clear message.
     let c0 = created_id(&comment(&mut alice, &ca, post_id, None, "Premier avis sur le parc"), post_id);
+    let again = created_id(&comment(&mut alice, &ca, post_id, None, "Premier avis sur le parc"), post_id);
+    assert_eq!(again, c0, "a double submit lands on the first comment, nothing new is written");
     let c1 = created_id(&comment(&mut bruno, &cb, post_id, Some(c0), "Réponse de niveau un"), post_id);
     let c2 = created_id(&comment(&mut alice, &ca, post_id, Some(c1), "Réponse de niveau deux"), post_id);
     let c3 = created_id(&comment(&mut bruno, &cb, post_id, Some(c2), "Réponse de niveau trois"), post_id);
