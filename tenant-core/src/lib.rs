@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod blob;
 pub mod catalog;
+pub mod comments;
 pub mod components;
 pub mod content;
 pub mod db;
@@ -17,6 +18,7 @@ pub mod follows;
 pub mod mail;
 pub mod mentions;
 pub mod migrations;
+pub mod moderation;
 pub mod names;
 pub mod notifications;
 pub mod profiles;

@@ -447,7 +447,67 @@ pub mod tenant {
         }
     }
 
+    diesel::table! {
+        comments (id) {
+            id -> Int8,
+            resource_kind -> Text,
+            resource_id -> Int8,
+            parent_id -> Nullable<Int8>,
+            ancestors -> Array<Int8>,
+            depth -> Int2,
+            author_id -> Int8,
+            body -> Text,
+            alignment -> Nullable<Int2>,
+            up_votes -> Int4,
+            down_votes -> Int4,
+            reply_count -> Int4,
+            created_at -> Timestamptz,
+            edited_at -> Nullable<Timestamptz>,
+            deleted_at -> Nullable<Timestamptz>,
+            hidden_at -> Nullable<Timestamptz>,
+        }
+    }
+
+    diesel::table! {
+        comment_votes (comment_id, user_id) {
+            comment_id -> Int8,
+            user_id -> Int8,
+            value -> Int2,
+            created_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        reports (id) {
+            id -> Int8,
+            resource_kind -> Text,
+            resource_id -> Int8,
+            reporter_id -> Int8,
+            reason -> Text,
+            details -> Text,
+            created_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        moderations (resource_kind, resource_id) {
+            resource_kind -> Text,
+            resource_id -> Int8,
+            report_count -> Int4,
+            hidden_at -> Nullable<Timestamptz>,
+            hidden_by -> Nullable<Int8>,
+            reviewed_at -> Nullable<Timestamptz>,
+            last_reported_at -> Nullable<Timestamptz>,
+            excerpt -> Text,
+            url -> Text,
+            created_at -> Timestamptz,
+        }
+    }
+
     diesel::joinable!(follows -> users (user_id));
+    diesel::joinable!(comments -> users (author_id));
+    diesel::joinable!(comment_votes -> comments (comment_id));
+    diesel::joinable!(reports -> users (reporter_id));
     diesel::joinable!(space_phases -> spaces (space_id));
     diesel::joinable!(space_members -> spaces (space_id));
     diesel::joinable!(components -> spaces (space_id));
@@ -475,6 +535,10 @@ pub mod tenant {
         proposal_amendments,
         components,
         follows,
-        notifications
+        notifications,
+        comments,
+        comment_votes,
+        reports,
+        moderations
     );
 }

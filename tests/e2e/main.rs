@@ -4,6 +4,7 @@ mod support;
 
 mod accounts;
 mod cli;
+mod comments;
 mod console;
 mod database_down;
 mod directory_notify;

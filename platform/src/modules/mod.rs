@@ -1,8 +1,10 @@
 //! Participation modules and the site-wide routes. Each module registers its routes
 //! with `configure`; a module switched off for a tenant answers 404 on that tenant only.
 pub mod blog;
+pub mod comments;
 pub mod follows;
 pub mod home;
+pub mod moderation;
 pub mod notifications;
 pub mod pages;
 pub mod proposals;
@@ -26,6 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     proposals::configure(cfg);
     follows::configure(cfg);
     notifications::configure(cfg);
+    comments::configure(cfg);
+    moderation::configure(cfg);
 }
 
 /// Refuses a request to a module the tenant has not switched on.

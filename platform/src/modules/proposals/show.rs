@@ -5,13 +5,22 @@ use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use tenant_core::proposals::{self, amendments, attachments, supports, write};
+use tenant_core::resources::{ResourceKind, ResourceRef};
 
 use super::{load_ctx, permission, visible_proposal, Action, Permission, ProposalPath};
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::identity::page::Page;
 use crate::identity::MaybeUser;
+use crate::modules::comments::section;
+use crate::modules::follows::button as follow_button;
 use crate::state::AppState;
+
+#[derive(serde::Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    order: String,
+}
 
 /// What the visitor sees of the supports.
 #[derive(Serialize)]
@@ -37,9 +46,12 @@ pub async fn show_proposal(
     RequestLocale(locale): RequestLocale,
     MaybeUser(visitor): MaybeUser,
     path: web::Path<ProposalPath>,
+    query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = load_ctx(&state, &tenant, locale, &visitor, &path.component()).await?;
     let user = visitor.user.as_ref().map(|u| u.id);
+    let order = tenant_core::comments::Order::parse_or_default(&query.order);
+    let viewer = visitor.user.clone();
     let (s, t, c, id) = (state.clone(), tenant.0.clone(), ctx.clone(), path.proposal);
     let loaded = web::block(move || {
         s.db.tenant(&t, |conn| {
@@ -53,11 +65,14 @@ pub async fn show_proposal(
             let files = attachments::list(conn, p.id)?;
             let amends = amendments::list(conn, p.id)?;
             let links = proposals::links(conn, p.id)?;
-            Ok(Some((p, support, amend, supported, given, files, amends, links)))
+            let resource = ResourceRef::new(ResourceKind::Proposal, p.id);
+            let comments = section::section(conn, &t, resource, viewer.as_ref(), order)?;
+            let follow = follow_button(conn, user, resource)?;
+            Ok(Some((p, support, amend, supported, given, files, amends, links, comments, follow)))
         })
     })
     .await??;
-    let Some((p, support, amend, supported, given, files, amends, links)) = loaded else {
+    let Some((p, support, amend, supported, given, files, amends, links, comments, follow)) = loaded else {
         return Err(AppError::NotFound);
     };
     let threshold = ctx.settings.support_threshold;
@@ -88,5 +103,7 @@ pub async fn show_proposal(
     page.ctx.insert("attachments", &files);
     page.ctx.insert("amendments", &amends);
     page.ctx.insert("links", &links);
+    page.ctx.insert("follow", &follow);
+    section::add_to_context(&state, &tenant, &mut page.ctx, &comments).await?;
     page.render(&state, &tenant, "proposals/show.html", StatusCode::OK)
 }

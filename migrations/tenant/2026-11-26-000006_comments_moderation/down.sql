@@ -1,0 +1,4 @@
+DROP TABLE moderations;
+DROP TABLE reports;
+DROP TABLE comment_votes;
+DROP TABLE comments;

@@ -1,0 +1,48 @@
+//! The reportable registry: what the moderation queue shows of a resource (an
+//! excerpt) and where it lives (its page). One arm per kind.
+use diesel::pg::PgConnection;
+use tenant_core::comments;
+use tenant_core::resources::{ResourceKind, ResourceRef};
+use tenant_core::spaces::Viewer;
+use tenant_core::{richtext, CoreResult, Tenant};
+
+use crate::modules::comments::commentable;
+
+/// Longest excerpt kept for the queue, in characters.
+const EXCERPT_CHARS: usize = 200;
+
+#[derive(Clone, Debug)]
+pub struct Reportable {
+    /// The resource's page (a local path).
+    pub url: String,
+    pub excerpt: String,
+}
+
+/// The resource as the queue shows it, or None when it does not exist or cannot be
+/// reported (the caller answers 404). Hidden resources are still found.
+pub fn lookup(conn: &mut PgConnection, tenant: &Tenant, resource: ResourceRef) -> CoreResult<Option<Reportable>> {
+    match resource.kind {
+        ResourceKind::Comment => {
+            let Some(c) = comments::find(conn, resource.id)? else { return Ok(None) };
+            if c.deleted {
+                return Ok(None);
+            }
+            let Some(policy) = commentable::policy(conn, tenant, c.resource, None)? else { return Ok(None) };
+            Ok(Some(Reportable {
+                url: format!("{}#comment-{}", policy.url, c.id),
+                excerpt: richtext::excerpt(&c.body, EXCERPT_CHARS),
+            }))
+        }
+        ResourceKind::Proposal => {
+            // Hidden proposals are still found (the admin's view), so the queue can unhide them.
+            let order = [tenant.default_locale];
+            Ok(crate::modules::proposals::locate(conn, resource.id, Viewer::Admin, &order)?.map(|(ctx, p)| {
+                Reportable {
+                    url: ctx.url(p.id),
+                    excerpt: format!("{} — {}", p.title, richtext::excerpt(&p.body, EXCERPT_CHARS)),
+                }
+            }))
+        }
+        ResourceKind::Space | ResourceKind::User | ResourceKind::BlogPost => Ok(None),
+    }
+}
