@@ -364,6 +364,30 @@ pub mod tenant {
         }
     }
 
+    diesel::table! {
+        home_blocks (id) {
+            id -> Int8,
+            position -> Int4,
+            kind -> Text,
+            texts -> Jsonb,
+            enabled -> Bool,
+            created_at -> Timestamptz,
+            updated_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        admin_log (id) {
+            id -> Int8,
+            at -> Timestamptz,
+            actor_id -> Nullable<Int8>,
+            action -> Text,
+            resource_kind -> Text,
+            resource_id -> Int8,
+            details -> Jsonb,
+        }
+    }
+
     diesel::joinable!(space_phases -> spaces (space_id));
     diesel::joinable!(space_members -> spaces (space_id));
     diesel::joinable!(components -> spaces (space_id));
@@ -371,6 +395,7 @@ pub mod tenant {
     diesel::joinable!(email_tokens -> users (user_id));
     diesel::joinable!(user_identities -> users (user_id));
     diesel::joinable!(verifications -> users (user_id));
+    diesel::joinable!(admin_log -> users (actor_id));
     diesel::allow_tables_to_appear_in_same_query!(
         pages,
         blog_posts,
@@ -384,6 +409,8 @@ pub mod tenant {
         spaces,
         space_phases,
         space_members,
-        components
+        components,
+        home_blocks,
+        admin_log
     );
 }
