@@ -30,7 +30,10 @@ fn space(kind: SpaceKind, slug: &str, title: &Texts, private: bool, published: b
         slug: Box::leak(slug.to_owned().into_boxed_str()),
         title: Box::leak(Box::new(title.clone())),
         subtitle: empty,
-        description: Box::leak(Box::new(texts("Pour décider ensemble.\n\nDeuxième paragraphe <b>en gras</b><script>alert(1)</script>.", ""))),
+        description: Box::leak(Box::new(texts(
+            "Pour décider ensemble.\n\nDeuxième paragraphe <b>en gras</b><script>alert(1)</script>.",
+            "",
+        ))),
         start_date: chrono::NaiveDate::from_ymd_opt(2026, 9, 1),
         end_date: chrono::NaiveDate::from_ymd_opt(2027, 6, 30),
         private,

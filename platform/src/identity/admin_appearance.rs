@@ -68,7 +68,7 @@ async fn render(
     page.ctx.insert("kinds", &BlockKind::ALL.map(BlockKind::as_str));
     page.ctx.insert("color", &refused.color.unwrap_or_else(|| tenant.primary_color.to_string()));
     page.ctx.insert("current_color", &tenant.primary_color.to_string());
-    page.ctx.insert("max_image_mb", &(admin_uploads::MAX_IMAGE_BYTES / (1024 * 1024)));
+    page.ctx.insert("max_image_mb", &(admin_uploads::MAX_IMAGE_BYTES / (1024 * 1024)).to_string());
     page.ctx.insert("new_block", &refused.block.unwrap_or_default());
     let mut errors = BTreeMap::new();
     if !refused.message.is_empty() {

@@ -99,7 +99,7 @@ pub(super) async fn render(
     let title = space.title.get(locale.as_str()).or_else(|| space.title.values().next()).cloned().unwrap_or_default();
     page.ctx.insert("space", &space);
     page.ctx.insert("space_title", &title);
-    page.ctx.insert("max_image_mb", &(admin_uploads::MAX_IMAGE_BYTES / (1024 * 1024)));
+    page.ctx.insert("max_image_mb", &(admin_uploads::MAX_IMAGE_BYTES / (1024 * 1024)).to_string());
     let errors: HashMap<String, String> = error.into_iter().collect();
     page.ctx.insert("errors", &errors);
     page.render(state, tenant, "admin/space_edit.html", status)
