@@ -113,6 +113,12 @@ impl PageCache {
         entries.insert(key, Entry { at: Instant::now(), body, refreshing: Arc::default() });
     }
 
+    /// Drops every page of one tenant, after its administrators changed content the
+    /// pages show (other replicas catch up within the TTL).
+    pub fn forget_tenant(&self, tenant: Uuid) {
+        self.entries.write().retain(|k, _| k.tenant != tenant);
+    }
+
     /// The page for `key`: from memory when it can be, else rendered now. A stale page
     /// is answered at once and re-rendered in the background by one request.
     pub async fn get_or_render<F, Fut, E>(self: &Arc<Self>, key: CacheKey, render: F) -> Result<Bytes, E>

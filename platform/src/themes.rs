@@ -115,6 +115,13 @@ fn load_templates(theme_dir: &Path) -> anyhow::Result<tera::Tera> {
 fn register(tera: &mut tera::Tera) {
     tera.register_filter("paragraphs", paragraphs);
     tera.register_filter("date", date);
+    tera.register_filter("richtext", richtext);
+}
+
+/// Rich text (stored sanitised, or plain text from before) as safe HTML: sanitised
+/// again at render, so `{{ x | richtext | safe }}` is safe whatever is stored.
+fn richtext(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    Ok(tera::Value::String(tenant_core::richtext::sanitize(value.as_str().unwrap_or_default())))
 }
 
 /// `{{ when | date(format="%d/%m/%Y") }}` for RFC 3339 timestamps.
@@ -275,15 +282,21 @@ mod render_tests {
                 if signed_in {
                     ctx.insert("user", &serde_json::json!({"id": 1, "nickname": "N", "email": "a@b.fr", "email_confirmed": true, "is_admin": false, "has_password": true, "method": "password"}));
                 }
-                ctx.insert("people", &serde_json::json!([{"id": 1, "nickname": "N", "email": "a@b.fr", "email_confirmed": true, "role": "admin", "verifications": ["admin", "franceconnect"]}]));
+                ctx.insert("people", &serde_json::json!([{"id": 1, "nickname": "N", "email": "a@b.fr", "email_confirmed": true, "role": "admin", "verifications": ["admin", "franceconnect"], "blocked_at": null}, {"id": 2, "nickname": "P", "email": null, "email_confirmed": false, "role": "participant", "verifications": [], "blocked_at": "2026-11-26T10:00:00Z"}]));
+                ctx.insert("people_count", &2);
+                ctx.insert("spaces_count", &0);
+                ctx.insert("pages_count", &0);
+                ctx.insert("blocks_count", &0);
                 ctx.insert("total", &1);
                 ctx.insert("q", "");
                 ctx.insert("page_no", &0);
                 ctx.insert("has_next", &false);
                 ctx.insert("residents", &3);
                 if signed_in {
-                    let r = theme.render("admin/index.html", &ctx);
-                    assert!(r.is_ok(), "admin: {:?}", r.err().map(|e| format!("{e:?}")));
+                    for name in ["admin/index.html", "admin/people.html"] {
+                        let r = theme.render(name, &ctx);
+                        assert!(r.is_ok(), "{name}: {:?}", r.err().map(|e| format!("{e:?}")));
+                    }
                 }
                 for name in
                     ["sign_in", "sign_up", "message", "ask_email", "confirm", "reset", "welcome", "delete", "account"]

@@ -4,7 +4,8 @@ use diesel::prelude::*;
 use tenant_core::schema::catalog::audit_log;
 use tenant_core::CoreResult;
 
-/// Who acted: `staff:<email>`, `token:<name>`, `cli:<user>` or `system`.
+/// Who acted: `staff:<email>`, `token:<name>`, `cli:<user>`, `tenant_admin:<account id>`
+/// or `system`.
 #[derive(Clone, Debug)]
 pub struct Actor(String);
 
@@ -24,6 +25,12 @@ impl Actor {
 
     pub fn token(name: &str) -> Self {
         Self(format!("token:{name}"))
+    }
+
+    /// One of a tenant's own administrators, on their site's `/admin` (by account id:
+    /// the catalog keeps no tenant's personal data).
+    pub fn tenant_admin(user_id: i64) -> Self {
+        Self(format!("tenant_admin:{user_id}"))
     }
 
     pub fn as_str(&self) -> &str {

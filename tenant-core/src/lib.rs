@@ -6,6 +6,7 @@
 //! Code that holds a [`Tenant`] reaches that tenant's rows through [`Db::tenant`],
 //! which scopes a transaction to the tenant's schema; there is no other way in.
 pub mod accounts;
+pub mod admin_log;
 pub mod blob;
 pub mod catalog;
 pub mod comments;
@@ -28,6 +29,7 @@ pub mod resources;
 pub mod richtext;
 pub mod schema;
 pub mod secrets;
+pub mod space_edits;
 pub mod space_events;
 pub mod spaces;
 pub mod tenant;

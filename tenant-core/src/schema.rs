@@ -504,7 +504,32 @@ pub mod tenant {
         }
     }
 
+    diesel::table! {
+        home_blocks (id) {
+            id -> Int8,
+            position -> Int4,
+            kind -> Text,
+            texts -> Jsonb,
+            enabled -> Bool,
+            created_at -> Timestamptz,
+            updated_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        admin_log (id) {
+            id -> Int8,
+            at -> Timestamptz,
+            actor_id -> Nullable<Int8>,
+            action -> Text,
+            resource_kind -> Text,
+            resource_id -> Int8,
+            details -> Jsonb,
+        }
+    }
+
     diesel::joinable!(follows -> users (user_id));
+    diesel::joinable!(admin_log -> users (actor_id));
     diesel::joinable!(comments -> users (author_id));
     diesel::joinable!(comment_votes -> comments (comment_id));
     diesel::joinable!(reports -> users (reporter_id));
@@ -539,6 +564,8 @@ pub mod tenant {
         comments,
         comment_votes,
         reports,
-        moderations
+        moderations,
+        home_blocks,
+        admin_log
     );
 }

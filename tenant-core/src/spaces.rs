@@ -132,7 +132,7 @@ pub struct NewSpace<'a> {
     pub published: bool,
 }
 
-fn check_texts(field: &str, texts: &Texts, max: usize, required: bool) -> CoreResult<()> {
+pub(crate) fn check_texts(field: &str, texts: &Texts, max: usize, required: bool) -> CoreResult<()> {
     if required && texts.values().all(|t| t.trim().is_empty()) {
         return Err(CoreError::Invalid(format!("{field}: required in at least one language")));
     }
@@ -140,6 +140,15 @@ fn check_texts(field: &str, texts: &Texts, max: usize, required: bool) -> CoreRe
         return Err(CoreError::Invalid(format!("{field}: at most {max} characters")));
     }
     Ok(())
+}
+
+/// Descriptions as sanitised rich text (plain text becomes paragraphs).
+pub(crate) fn rich_texts(texts: &Texts) -> Texts {
+    texts
+        .iter()
+        .map(|(l, t)| (*l, crate::richtext::sanitize(t)))
+        .filter(|(_, t)| !crate::richtext::plain(t).is_empty())
+        .collect()
 }
 
 /// Creates a space; a taken slug is a `Conflict`.
@@ -165,7 +174,7 @@ pub fn create(conn: &mut PgConnection, new: &NewSpace<'_>) -> CoreResult<i64> {
                 spaces::slug.eq(new.slug),
                 spaces::title.eq(to_json(new.title)),
                 spaces::subtitle.eq(to_json(new.subtitle)),
-                spaces::description.eq(to_json(new.description)),
+                spaces::description.eq(to_json(&rich_texts(new.description))),
                 spaces::start_date.eq(new.start_date),
                 spaces::end_date.eq(new.end_date),
                 spaces::private.eq(new.private),

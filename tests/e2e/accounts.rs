@@ -346,15 +346,17 @@ fn tenant_admins_confirm_people_and_upload_a_resident_list() {
 
     // Not an administrator yet: 403 for the admin pages and forms.
     assert_eq!(admin.get("/admin").status, 403);
+    assert_eq!(admin.get("/admin/people").status, 403);
     let admin_id = count(&mut conn, "SELECT id AS n FROM t_accg.users WHERE nickname = 'Maire'");
     let resident_id = count(&mut conn, "SELECT id AS n FROM t_accg.users WHERE nickname = 'Habitante'");
     db.tenant(&tenant, |c| tenant_core::accounts::users::set_role(c, admin_id, tenant_core::accounts::UserRole::Admin))
         .expect("role");
-    let page = admin.get("/admin");
+    assert_eq!(admin.get("/admin").status, 200);
+    let page = admin.get("/admin/people");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Habitante") && page.body.contains("habitante@exemple.fr"));
     assert!(page.body.contains(">Administration</a>"), "admins see the link");
-    assert_eq!(admin.get("/admin?q=habit").body.matches("<th scope=\"row\">").count(), 1, "search");
+    assert_eq!(admin.get("/admin/people?q=habit").body.matches("<th scope=\"row\">").count(), 1, "search");
     // A participant cannot reach it, even with a valid form token of their own.
     let csrf = resident.csrf("/account");
     let r = resident.post(&format!("/admin/users/{resident_id}/role"), &[("csrf", &csrf), ("role", "admin")]);
@@ -362,7 +364,7 @@ fn tenant_admins_confirm_people_and_upload_a_resident_list() {
     assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_accg.users WHERE role = 'admin'"), 1);
 
     // "Confirmed by an administrator": granted, shown to the person, withdrawn.
-    let csrf = admin.csrf("/admin");
+    let csrf = admin.csrf("/admin/people");
     let r = admin.post(&format!("/admin/users/{resident_id}/verification"), &[("csrf", &csrf), ("action", "grant")]);
     assert_eq!(r.status, 303);
     assert!(resident.get("/account").body.contains("Confirmé(e) par un administrateur"));
@@ -398,7 +400,7 @@ fn tenant_admins_confirm_people_and_upload_a_resident_list() {
     let r = admin.post("/account/verifications/resident", &[("csrf", &csrf)]);
     assert_eq!(r.header("location"), Some("/account?notice=not_on_list"));
     // A new list without the resident takes the verification away.
-    let csrf = admin.csrf("/admin");
+    let csrf = admin.csrf("/admin/people");
     assert_eq!(admin.post("/admin/residents", &[("csrf", &csrf), ("emails", "voisin@exemple.fr\n")]).status, 303);
     assert!(!resident.get("/account").body.contains("Inscrit(e) sur la liste des habitants"));
 

@@ -22,5 +22,6 @@ mod provisioning_atomicity;
 mod purge_exports;
 mod routing;
 mod spaces;
+mod tenant_admin;
 mod tenant_mail;
 mod upgrade_crash;

@@ -45,9 +45,13 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let (s, t) = (state.clone(), tenant.0.clone());
-    let (linked, verified) = web::block(move || {
+    let (linked, verified, blocked) = web::block(move || {
         s.db.tenant(&t, |conn| {
-            Ok::<_, CoreError>((identities::list_for(conn, user_id)?, verifications::list_for(conn, user_id)?))
+            Ok::<_, CoreError>((
+                identities::list_for(conn, user_id)?,
+                verifications::list_for(conn, user_id)?,
+                tenant_core::accounts::users::blocked(conn, user_id)?,
+            ))
         })
     })
     .await??;
@@ -82,6 +86,7 @@ async fn render(
     page.ctx.insert("verifications", &verified_view);
     page.ctx.insert("providers", &unlinked);
     page.ctx.insert("errors", &errors);
+    page.ctx.insert("blocked", &blocked);
     page.render(state, tenant, "account/account.html", status)
 }
 

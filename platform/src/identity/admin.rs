@@ -1,6 +1,7 @@
-//! `/admin`: a tenant's own administrators manage its people: the accounts (search,
-//! "confirmed by an administrator" verification, administrator role) and the resident
-//! list that the "resident list" verification checks addresses against.
+//! `/admin`: a tenant's own administrators. The overview links every admin area;
+//! `/admin/people` lists the accounts (search, "confirmed by an administrator"
+//! verification, administrator role) and takes the resident list that the "resident
+//! list" verification checks addresses against.
 use std::future::Future;
 use std::pin::Pin;
 
@@ -50,8 +51,39 @@ pub struct ListQuery {
     page: u32,
 }
 
+/// The overview: every admin area, with a few counts.
 #[get("/admin")]
 pub async fn index(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    TenantAdmin(visitor, _): TenantAdmin,
+) -> Result<HttpResponse, AppError> {
+    let (s, t) = (state.clone(), tenant.0.clone());
+    let order = [locale, tenant.default_locale];
+    let (people_count, spaces, pages, blocks) = web::block(move || {
+        s.db.tenant(&t, |conn| {
+            Ok::<_, CoreError>((
+                users::count_live(conn)?,
+                tenant_core::spaces::list_all(conn, &order)?.len(),
+                tenant_core::content::pages::list_all(conn)?.len(),
+                tenant_core::content::home_blocks::list_all(conn)?.len(),
+            ))
+        })
+    })
+    .await??;
+    let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
+    page.ctx.insert("people_count", &people_count);
+    page.ctx.insert("spaces_count", &spaces);
+    page.ctx.insert("pages_count", &pages);
+    page.ctx.insert("blocks_count", &blocks);
+    page.render(&state, &tenant, "admin/index.html", StatusCode::OK)
+}
+
+/// The accounts, newest first, with a search.
+#[get("/admin/people")]
+pub async fn people(
     req: HttpRequest,
     state: web::Data<AppState>,
     tenant: CurrentTenant,
@@ -91,15 +123,29 @@ async fn render(
     page.ctx.insert("has_next", &(offset + PAGE_SIZE < total));
     page.ctx.insert("residents", &residents);
     page.ctx.insert("error", &error);
-    page.render(state, tenant, "admin/index.html", status)
+    page.render(state, tenant, "admin/people.html", status)
 }
 
 #[derive(Deserialize)]
 pub struct VerificationForm {
     #[serde(default)]
     csrf: String,
+    /// The admin page to come back to (the list, or the person's page).
+    #[serde(default)]
+    next: String,
     #[serde(default)]
     action: String,
+}
+
+/// Where an admin form sends back to: `next` when it is an admin page, else the list.
+pub fn back_to(next: &str) -> String {
+    let next = super::page::local_next(Some(next));
+    let path = next.split('?').next().unwrap_or("");
+    if path.starts_with("/admin/") && !path.contains("..") {
+        format!("{path}?notice=admin_saved")
+    } else {
+        "/admin/people?notice=admin_saved".to_owned()
+    }
 }
 
 /// Grants or revokes "confirmed by an administrator".
@@ -132,13 +178,16 @@ pub async fn verification(
         })
     })
     .await??;
-    Ok(see_other("/admin?notice=admin_saved"))
+    Ok(see_other(&back_to(&form.next)))
 }
 
 #[derive(Deserialize)]
 pub struct RoleForm {
     #[serde(default)]
     csrf: String,
+    /// The admin page to come back to (the list, or the person's page).
+    #[serde(default)]
+    next: String,
     #[serde(default)]
     role: String,
 }
@@ -175,7 +224,7 @@ pub async fn role(
         let text = state.themes.get(tenant.theme.as_str()).message(locale, "admin_last_admin");
         return render(&req, &state, &tenant, locale, &visitor, "", 0, Some(text), StatusCode::CONFLICT).await;
     }
-    Ok(see_other("/admin?notice=admin_saved"))
+    Ok(see_other(&back_to(&form.next)))
 }
 
 #[derive(Deserialize)]
@@ -268,11 +317,12 @@ pub async fn residents(
         Ok(())
     })
     .await??;
-    Ok(see_other("/admin?notice=residents_saved"))
+    Ok(see_other("/admin/people?notice=residents_saved"))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(index)
+        .service(people)
         .service(web::resource("/admin/users/{id}/verification").route(web::post().to(verification)))
         .service(web::resource("/admin/users/{id}/role").route(web::post().to(role)))
         .service(

@@ -25,7 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/spaces/{id}/publication").route(web::post().to(publication)));
 }
 
-fn texts(fr: &str, en: &str) -> Texts {
+pub(super) fn texts(fr: &str, en: &str) -> Texts {
     let mut t = BTreeMap::new();
     for (l, v) in [(Locale::Fr, fr), (Locale::En, en)] {
         if !v.trim().is_empty() {
@@ -35,7 +35,7 @@ fn texts(fr: &str, en: &str) -> Texts {
     t
 }
 
-fn date(field: &str, raw: &str) -> Result<Option<chrono::NaiveDate>, (String, String)> {
+pub(super) fn date(field: &str, raw: &str) -> Result<Option<chrono::NaiveDate>, (String, String)> {
     if raw.trim().is_empty() {
         return Ok(None);
     }

@@ -5,8 +5,15 @@
 //! in the tenant's schema, and the same email on two tenants is two accounts.
 pub mod account;
 pub mod admin;
+pub mod admin_appearance;
 pub mod admin_components;
+pub mod admin_pages;
+pub mod admin_people;
+pub mod admin_space_edit;
+pub mod admin_space_members;
+pub mod admin_space_phases;
 pub mod admin_spaces;
+pub mod admin_uploads;
 pub mod csp;
 pub mod csrf;
 pub mod limits;
@@ -125,7 +132,13 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(oidc::callback)
         .service(oidc::signed_out)
         .configure(admin::configure)
+        .configure(admin_people::configure)
+        .configure(admin_pages::configure)
+        .configure(admin_appearance::configure)
         .configure(admin_spaces::configure)
+        .configure(admin_space_edit::configure)
+        .configure(admin_space_phases::configure)
+        .configure(admin_space_members::configure)
         .configure(admin_components::configure)
         .configure(crate::modules::proposals::admin::configure);
 }

@@ -25,6 +25,7 @@ pub fn personal_data(conn: &mut PgConnection, user_id: i64) -> CoreResult<Value>
             "last_sign_in_at": row.last_sign_in_at,
             "has_password": row.password_hash.is_some(),
         },
+        "blocked": users::blocked(conn, user_id)?,
         "linked_identities": identities::list_for(conn, user_id)?,
         "verifications": verifications::list_for(conn, user_id)?,
         "sessions": sessions,

@@ -172,6 +172,15 @@ pub fn find_by_email(conn: &mut PgConnection, email: &str) -> CoreResult<Option<
     Ok(row.and_then(User::from_row))
 }
 
+pub fn find_by_nickname(conn: &mut PgConnection, nickname: &str) -> CoreResult<Option<User>> {
+    let row = users::table
+        .filter(lower(users::nickname).eq(lower(nickname.trim())))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(User::from_row))
+}
+
 pub fn nickname_taken(conn: &mut PgConnection, nickname: &str) -> CoreResult<bool> {
     let n: i64 = users::table.filter(lower(users::nickname).eq(lower(nickname.trim()))).count().get_result(conn)?;
     Ok(n > 0)
@@ -267,6 +276,8 @@ pub struct Listed {
     pub last_sign_in_at: Option<DateTime<Utc>>,
     /// Current verification kinds.
     pub verifications: Vec<String>,
+    /// Since when the account is blocked, if it is.
+    pub blocked_at: Option<DateTime<Utc>>,
 }
 
 /// Live accounts, newest first, filtered by a nickname or email fragment; at most
@@ -291,10 +302,13 @@ pub fn list(conn: &mut PgConnection, search: &str, limit: i64, offset: i64) -> C
         .filter(verifications::expires_at.is_null().or(verifications::expires_at.gt(diesel::dsl::now)))
         .select((verifications::user_id, verifications::kind))
         .load(conn)?;
+    let blocks: Vec<(i64, Option<DateTime<Utc>>)> =
+        users::table.filter(users::id.eq_any(&ids)).select((users::id, users::blocked_at)).load(conn)?;
     let listed = rows
         .into_iter()
         .filter_map(|r| {
             let verifications = kinds.iter().filter(|(id, _)| *id == r.id).map(|(_, k)| k.clone()).collect();
+            let blocked_at = blocks.iter().find(|(id, _)| *id == r.id).and_then(|(_, at)| *at);
             Some(Listed {
                 id: r.id,
                 nickname: r.nickname?,
@@ -304,10 +318,95 @@ pub fn list(conn: &mut PgConnection, search: &str, limit: i64, offset: i64) -> C
                 created_at: r.created_at,
                 last_sign_in_at: r.last_sign_in_at,
                 verifications,
+                blocked_at,
             })
         })
         .collect();
     Ok((listed, total))
+}
+
+/// Why and since when the tenant's administrators blocked an account.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Blocked {
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// Whether an account is blocked, and why.
+pub fn blocked(conn: &mut PgConnection, id: i64) -> CoreResult<Option<Blocked>> {
+    let row: Option<(Option<DateTime<Utc>>, Option<String>)> =
+        users::table.find(id).select((users::blocked_at, users::blocked_reason)).first(conn).optional()?;
+    Ok(row.and_then(|(at, reason)| at.map(|at| Blocked { at, reason: reason.unwrap_or_default() })))
+}
+
+/// Why an administrator may not block an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockRefused {
+    /// Administrators cannot block themselves.
+    Yourself,
+    /// An administrator is made a participant first.
+    Admin,
+}
+
+/// The longest reason kept for a block.
+pub const MAX_BLOCK_REASON: usize = 500;
+
+/// Blocks account `id` for `reason` (1 to 500 characters), on behalf of the
+/// administrator `by`; recorded in the admin log. An account already blocked gets
+/// the new reason.
+pub fn block(conn: &mut PgConnection, by: i64, id: i64, reason: &str) -> CoreResult<Result<(), BlockRefused>> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_BLOCK_REASON {
+        return Err(CoreError::Invalid(format!("reason: 1 to {MAX_BLOCK_REASON} characters")));
+    }
+    let target = find(conn, id)?.ok_or_else(|| CoreError::NotFound("account".into()))?;
+    if id == by {
+        return Ok(Err(BlockRefused::Yourself));
+    }
+    if target.role == UserRole::Admin {
+        return Ok(Err(BlockRefused::Admin));
+    }
+    conn.transaction(|conn| {
+        diesel::update(users::table.find(id))
+            .set((
+                users::blocked_at.eq(diesel::dsl::now),
+                users::blocked_reason.eq(reason),
+                users::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)?;
+        crate::admin_log::record(
+            conn,
+            by,
+            "user.block",
+            crate::resources::ResourceRef::new(crate::resources::ResourceKind::User, id),
+            serde_json::json!({ "reason": reason }),
+        )
+    })?;
+    Ok(Ok(()))
+}
+
+/// Lifts a block (recorded in the admin log); an account not blocked stays as it is.
+pub fn unblock(conn: &mut PgConnection, by: i64, id: i64) -> CoreResult<()> {
+    find(conn, id)?.ok_or_else(|| CoreError::NotFound("account".into()))?;
+    conn.transaction(|conn| {
+        let n = diesel::update(users::table.find(id).filter(users::blocked_at.is_not_null()))
+            .set((
+                users::blocked_at.eq(None::<DateTime<Utc>>),
+                users::blocked_reason.eq(None::<String>),
+                users::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)?;
+        if n > 0 {
+            crate::admin_log::record(
+                conn,
+                by,
+                "user.unblock",
+                crate::resources::ResourceRef::new(crate::resources::ResourceKind::User, id),
+                serde_json::json!({}),
+            )?;
+        }
+        Ok(())
+    })
 }
 
 pub fn count_admins(conn: &mut PgConnection) -> CoreResult<i64> {

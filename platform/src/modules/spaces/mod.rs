@@ -13,8 +13,11 @@ use crate::identity::MaybeUser;
 use crate::modules::follows::button as follow_button;
 use crate::state::AppState;
 
+mod hero_image;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list_processes).service(show_process).service(list_assemblies).service(show_assembly);
+    cfg.service(hero_image::process_hero).service(hero_image::assembly_hero);
 }
 
 fn viewer(visitor: &crate::identity::Visitor) -> Viewer {
