@@ -222,6 +222,21 @@ fn a_proposal_is_published_supported_amended_and_answered() {
     let long = publish(&mut author, &base, "Un texte trop long", &"mot ".repeat(2000), &[]);
     assert_eq!(long.status, 422);
     assert!(long.body.contains("body: too long"), "{}", long.body);
+    let mut big = PDF.to_vec();
+    big.resize(6 * 1024 * 1024, b' ');
+    let oversize = publish(
+        &mut author,
+        &base,
+        "Un plan trop lourd",
+        "Un texte assez long pour passer.",
+        &[("attachments", "plan.pdf", &big)],
+    );
+    assert_eq!(oversize.status, 413);
+    assert!(oversize.body.contains("each file at most 5 MiB"), "{}", oversize.body);
+    let four: Vec<(&str, &str, &[u8])> = (0..4).map(|_| ("attachments", "a.pdf", PDF)).collect();
+    let too_many = publish(&mut author, &base, "Trop de pièces jointes", "Un texte assez long pour passer.", &four);
+    assert_eq!(too_many.status, 422);
+    assert!(too_many.body.contains("at most 3 files"), "{}", too_many.body);
     assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_prp.proposals"), 2);
     assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_prp.proposal_attachments"), blobs_before);
     let files_on_disk = walk(&app.data_dir).iter().filter(|p| p.contains("/proposals/")).count();

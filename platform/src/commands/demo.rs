@@ -34,7 +34,7 @@ const DEMO: &[DemoTenant] = &[
         name: "Ville de Lumière-sur-Loire",
         hosts: &["lumiere.localhost", "www.lumiere.localhost"],
         locales: &["fr", "en"],
-        modules: &["pages", "blog"],
+        modules: &["pages", "blog", "proposals"],
         theme: "default",
         color: "#000091",
         logo: "lumiere.svg",
@@ -58,7 +58,7 @@ const DEMO: &[DemoTenant] = &[
         name: "Convention citoyenne pour le climat",
         hosts: &["climat.localhost"],
         locales: &["fr"],
-        modules: &["pages"],
+        modules: &["pages", "proposals"],
         theme: "civic",
         color: "#18753c",
         logo: "climat.svg",
@@ -76,7 +76,7 @@ const DEMO: &[DemoTenant] = &[
         name: "Rivebelle Open University",
         hosts: &["campus.localhost", "participer.campus.localhost"],
         locales: &["en", "fr"],
-        modules: &["blog", "pages"],
+        modules: &["blog", "pages", "proposals"],
         theme: "civic",
         color: "#6e2a8c",
         logo: "campus.svg",
@@ -244,14 +244,17 @@ fn fill(db: &Db, tenant: &Tenant, demo: &DemoTenant) -> anyhow::Result<()> {
         for (locale, title, body) in demo.posts {
             blog::publish(conn, *locale, title, body)?;
         }
-        demo_process(conn)?;
+        let (space, phases) = demo_process(conn)?;
+        if tenant.has_module(tenant_core::names::ModuleName::Proposals) {
+            super::demo_participation::fill(conn, tenant, space, &phases)?;
+        }
         Ok(())
     })?;
     Ok(())
 }
 
-/// A participatory budget with its four phases, the first under way.
-fn demo_process(conn: &mut diesel::PgConnection) -> Result<(), CoreError> {
+/// A participatory budget with its four phases, the first under way: its id and phases.
+fn demo_process(conn: &mut diesel::PgConnection) -> Result<(i64, Vec<i64>), CoreError> {
     use tenant_core::spaces::{self, NewSpace, SpaceKind, Texts};
     let texts = |fr: &str, en: &str| -> Texts { [(Locale::Fr, fr.to_owned()), (Locale::En, en.to_owned())].into() };
     let id = spaces::create(
@@ -271,7 +274,7 @@ fn demo_process(conn: &mut diesel::PgConnection) -> Result<(), CoreError> {
             published: true,
         },
     )?;
-    let mut first = None;
+    let mut phases = Vec::new();
     for (fr, en, start, end) in [
         ("Dépôt des projets", "Project submission", (2026, 10, 1), (2026, 12, 15)),
         ("Analyse par les services", "Review by the services", (2026, 12, 16), (2027, 2, 28)),
@@ -279,13 +282,10 @@ fn demo_process(conn: &mut diesel::PgConnection) -> Result<(), CoreError> {
         ("Résultats et réalisation", "Results and delivery", (2027, 4, 1), (2027, 6, 30)),
     ] {
         let day = |(y, m, d): (i32, u32, u32)| chrono::NaiveDate::from_ymd_opt(y, m, d);
-        let phase = spaces::add_phase(conn, id, &texts(fr, en), &Texts::new(), (day(start), day(end)))?;
-        first.get_or_insert(phase);
+        phases.push(spaces::add_phase(conn, id, &texts(fr, en), &Texts::new(), (day(start), day(end)))?);
     }
-    if let Some(phase) = first {
-        spaces::activate_phase(conn, id, phase)?;
-    }
-    Ok(())
+    spaces::activate_phase(conn, id, phases[0])?;
+    Ok((id, phases))
 }
 
 fn logo_dir(settings: &Settings) -> PathBuf {

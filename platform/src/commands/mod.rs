@@ -1,5 +1,6 @@
 //! One file per subcommand.
 pub mod demo;
+mod demo_participation;
 pub mod migrate;
 pub mod notifications;
 pub mod provision;

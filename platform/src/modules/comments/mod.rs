@@ -7,7 +7,7 @@ pub mod commentable;
 mod create_comment;
 mod delete_comment;
 mod edit_comment;
-mod notify;
+pub mod notify;
 pub mod section;
 mod vote_comment;
 
