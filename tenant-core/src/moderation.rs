@@ -183,9 +183,26 @@ fn set_hidden(conn: &mut PgConnection, r: ResourceRef, hidden: bool, by: Option<
             diesel::update(comments::table.find(r.id))
                 .set(comments::hidden_at.eq(hidden.then_some(now)))
                 .execute(conn)?;
+            if hidden {
+                // Notifications already sent about it must not keep showing its text.
+                diesel::sql_query(
+                    "UPDATE notifications SET data = data - 'excerpt' WHERE data->>'url' LIKE '%#comment-' || $1::text",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(r.id)
+                .execute(conn)?;
+            }
         }
         // Proposals keep the state on their row too, for the lists' partial index.
-        ResourceKind::Proposal => crate::proposals::write::set_hidden(conn, r.id, hidden)?,
+        ResourceKind::Proposal => {
+            crate::proposals::write::set_hidden(conn, r.id, hidden)?;
+            if hidden {
+                diesel::sql_query(
+                    "UPDATE notifications SET data = data - 'excerpt' WHERE resource_kind = 'proposal' AND resource_id = $1",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(r.id)
+                .execute(conn)?;
+            }
+        }
         ResourceKind::Space | ResourceKind::User | ResourceKind::BlogPost => {}
     }
     Ok(())

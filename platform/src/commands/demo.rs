@@ -101,8 +101,13 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
     let keyring = serve::keyring(settings)?;
     let fc_issuer = std::env::var("CIVITAS_DEMO_FRANCECONNECT_ISSUER").ok().filter(|v| !v.is_empty());
     for demo in DEMO {
-        ensure_tenant(settings, &database.db, &blobs, demo)?;
+        let created = ensure_tenant(settings, &database.db, &blobs, demo)?;
         ensure_accounts(&database.db, demo)?;
+        // Content comes after the demo accounts, so Camille's proposal is hers.
+        if let Some(tenant) = created {
+            fill(&database.db, &tenant, demo)?;
+            println!("demo tenant {} created", demo.slug);
+        }
         if let Some(issuer) = &fc_issuer {
             configure_franceconnect(&database.db, &keyring, demo, issuer)?;
         }
@@ -128,12 +133,18 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
     serve::serve_state(settings, state)
 }
 
-fn ensure_tenant(settings: &Settings, db: &Db, blobs: &Arc<LocalBlobStore>, demo: &DemoTenant) -> anyhow::Result<()> {
+/// Creates the demo tenant when missing; returns it when it is new.
+fn ensure_tenant(
+    settings: &Settings,
+    db: &Db,
+    blobs: &Arc<LocalBlobStore>,
+    demo: &DemoTenant,
+) -> anyhow::Result<Option<Tenant>> {
     let slug = TenantSlug::parse(demo.slug)?;
     match db.catalog(|conn| catalog::load_one(conn, &slug)) {
         Ok(_) => {
             println!("demo tenant {} already exists", demo.slug);
-            return Ok(());
+            return Ok(None);
         }
         Err(CoreError::NotFound(_)) => {}
         Err(e) => return Err(e.into()),
@@ -157,9 +168,7 @@ fn ensure_tenant(settings: &Settings, db: &Db, blobs: &Arc<LocalBlobStore>, demo
         }
     }
     let tenant = provisioning::create_tenant(db, blobs.clone(), spec, &provisioning::Actor::system())?;
-    fill(db, &tenant, demo)?;
-    println!("demo tenant {} created", demo.slug);
-    Ok(())
+    Ok(Some(tenant))
 }
 
 /// The demo accounts' password (a local demo only).
