@@ -7,6 +7,7 @@ mod cli;
 mod comments;
 mod console;
 mod database_down;
+mod demo;
 mod directory_notify;
 mod embedded_cluster;
 mod invitation;
