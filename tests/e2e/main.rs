@@ -17,6 +17,7 @@ mod metrics;
 mod migrations;
 mod notifications;
 mod oidc;
+mod permissions;
 mod proposals;
 mod provisioning_api;
 mod provisioning_atomicity;

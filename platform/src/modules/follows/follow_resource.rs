@@ -1,10 +1,12 @@
 //! `POST /follows`: follow or unfollow a resource, then back to `next`.
 //!
 //! Following needs the resource to exist and be visible to the visitor (a private
-//! space one is not a member of is not found, and nothing is stored); unfollowing
-//! always works, so a person can leave what they can no longer see.
+//! space one is not a member of is not found, and nothing is stored) and an account
+//! that is not blocked; unfollowing always works, so a person can leave what they
+//! can no longer see.
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use tenant_core::accounts::verifications::{self, Gate, Requirement};
 use tenant_core::mentions::path_segment;
 use tenant_core::notifications::{self, Event, EventKind};
 use tenant_core::resources::{ResourceKind, ResourceRef};
@@ -51,12 +53,17 @@ pub async fn follow_resource(
     let me = user.id;
     let viewer = if user.is_admin { Viewer::Admin } else { Viewer::Participant(me) };
     let self_follow = state.themes.get(tenant.theme.as_str()).message(locale, "follows_self");
+    let blocked = state.themes.get(tenant.theme.as_str()).message(locale, "gate_blocked");
     let (s, t) = (state.clone(), tenant.0.clone());
     web::block(move || {
         s.db.tenant(&t, |conn| {
             if !follow {
                 follows::unfollow(conn, me, resource)?;
                 return Ok(());
+            }
+            // A blocked account takes no part, and following a person notifies them.
+            if verifications::gate(conn, Some(me), Requirement::Nobody)? == Gate::Blocked {
+                return Err(CoreError::Forbidden(blocked));
             }
             match kind {
                 ResourceKind::Space => {

@@ -58,13 +58,13 @@ pub async fn create_report(
         page.ctx.insert("outcome", "refused");
         return page.render(&state, &tenant, "moderation/reported.html", StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let (s, t, uid) = (state.clone(), tenant.0.clone(), user.id);
+    let (s, t, uid, reporter) = (state.clone(), tenant.0.clone(), user.id, user.clone());
     let outcome = web::block(move || {
         s.db.tenant(&t, |conn| {
             if verifications::gate(conn, Some(uid), Requirement::Nobody)? == Gate::Blocked {
                 return Ok(Outcome::Blocked);
             }
-            let Some(found) = reportable::lookup(conn, &t, resource)? else { return Ok(Outcome::NotFound) };
+            let Some(found) = reportable::lookup(conn, &t, resource, &reporter)? else { return Ok(Outcome::NotFound) };
             let new = NewReport {
                 resource,
                 reporter_id: uid,

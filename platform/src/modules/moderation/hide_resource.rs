@@ -27,7 +27,7 @@ pub async fn hide_resource(
     let found = web::block(move || {
         s.db.tenant(&t, |conn| {
             // A resource never reported gets its excerpt and page noted for the queue.
-            match reportable::lookup(conn, &t, resource)? {
+            match reportable::lookup(conn, &t, resource, &admin)? {
                 Some(r) => moderation::describe(conn, resource, &r.excerpt, &r.url)?,
                 None if moderation::tracked(conn, resource)? => {}
                 None => return Ok(false),

@@ -6,6 +6,7 @@ use tenant_core::resources::{ResourceKind, ResourceRef};
 use tenant_core::spaces::Viewer;
 use tenant_core::{richtext, CoreResult, Tenant};
 
+use crate::identity::session::CurrentUser;
 use crate::modules::comments::commentable;
 
 /// Longest excerpt kept for the queue, in characters.
@@ -18,29 +19,34 @@ pub struct Reportable {
     pub excerpt: String,
 }
 
-/// The resource as the queue shows it, or None when it does not exist or cannot be
-/// reported (the caller answers 404). Hidden resources are still found.
-pub fn lookup(conn: &mut PgConnection, tenant: &Tenant, resource: ResourceRef) -> CoreResult<Option<Reportable>> {
+/// The resource as the queue shows it, or None when it does not exist, cannot be
+/// reported, or `viewer` may not see it (the caller answers 404): a private space's
+/// resources only for its members, hidden ones only for administrators (who still
+/// find them, so the queue can unhide them).
+pub fn lookup(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    resource: ResourceRef,
+    viewer: &CurrentUser,
+) -> CoreResult<Option<Reportable>> {
     match resource.kind {
         ResourceKind::Comment => {
             let Some(c) = comments::find(conn, resource.id)? else { return Ok(None) };
-            if c.deleted {
+            if c.deleted || (c.hidden && !viewer.is_admin) {
                 return Ok(None);
             }
-            let Some(policy) = commentable::policy(conn, tenant, c.resource, None)? else { return Ok(None) };
+            let Some(policy) = commentable::policy(conn, tenant, c.resource, Some(viewer))? else { return Ok(None) };
             Ok(Some(Reportable {
                 url: format!("{}#comment-{}", policy.url, c.id),
                 excerpt: richtext::excerpt(&c.body, EXCERPT_CHARS),
             }))
         }
         ResourceKind::Proposal => {
-            // Hidden proposals are still found (the admin's view), so the queue can unhide them.
+            let who = if viewer.is_admin { Viewer::Admin } else { Viewer::Participant(viewer.id) };
             let order = [tenant.default_locale];
-            Ok(crate::modules::proposals::locate(conn, resource.id, Viewer::Admin, &order)?.map(|(ctx, p)| {
-                Reportable {
-                    url: ctx.url(p.id),
-                    excerpt: format!("{} — {}", p.title, richtext::excerpt(&p.body, EXCERPT_CHARS)),
-                }
+            Ok(crate::modules::proposals::locate(conn, resource.id, who, &order)?.map(|(ctx, p)| Reportable {
+                url: ctx.url(p.id),
+                excerpt: format!("{} — {}", p.title, richtext::excerpt(&p.body, EXCERPT_CHARS)),
             }))
         }
         ResourceKind::Space | ResourceKind::User | ResourceKind::BlogPost => Ok(None),
