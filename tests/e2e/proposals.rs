@@ -244,7 +244,7 @@ fn a_proposal_is_published_supported_amended_and_answered() {
     let over = supporter.post(&format!("{base}/{second_id}/support"), &[("csrf", &csrf)]);
     assert_eq!(over.status, 409);
     assert!(over.body.contains("used all your 1 supports"), "{}", over.body);
-    assert!(supporter.get(&format!("{base}/{id}")).body.contains("1</strong> soutiens / 2"));
+    assert!(supporter.get(&format!("{base}/{id}")).body.contains("1</strong> soutien / 2"));
 
     // Unconfirmed and blocked accounts, and anonymous posts, are refused; nothing stored.
     // An unconfirmed account cannot even sign in (it is sent to confirm its address).
