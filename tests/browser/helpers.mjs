@@ -231,3 +231,41 @@ export async function newContextIn(browser, locale, options = {}) {
   context.setDefaultNavigationTimeout(15_000);
   return context;
 }
+
+/** A file name from a step's sentence: lowercase ASCII words joined by dashes, at most 80 characters. */
+export function fileSlug(text) {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+    .replace(/-+$/, '');
+}
+
+/**
+ * Runs `fn`; when it throws, a full-page screenshot of `page()` (the page the step
+ * was acting on, if any is still open) lands in SCREENSHOTS as `FAILED-<step>.png`
+ * before the error goes on. A CI keeps that folder (run.sh names it on failure).
+ * @param {string} step what the step does, a sentence
+ * @param {() => import('playwright-core').Page | null | undefined} page
+ * @param {() => Promise<void>} fn
+ */
+export async function screenshotOnFailure(step, page, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    const current = page();
+    if (current && !current.isClosed()) {
+      const file = path.join(SCREENSHOTS, `FAILED-${fileSlug(step)}.png`);
+      try {
+        await current.screenshot({ path: file, fullPage: true, timeout: 5_000 });
+        err.message += `\n(screenshot of ${current.url()}: ${file})`;
+      } catch (shotErr) {
+        err.message += `\n(no screenshot: ${shotErr.message.split('\n')[0]})`;
+      }
+    }
+    throw err;
+  }
+}

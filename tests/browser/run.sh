@@ -5,10 +5,12 @@
 # in a fresh embedded PostgreSQL that is gone when this script ends, and the
 # FranceConnect-like OpenID provider of tests/oidc with one client per tenant.
 #
-#   bash tests/browser/run.sh
+#   bash tests/browser/run.sh                           # every *.test.mjs
+#   bash tests/browser/run.sh participation.test.mjs    # only those files
 #
 # CIVITAS_BIN overrides the binary (default: target/debug/civitas of this checkout).
-# Screenshots land in tests/browser/screenshots/ (git-ignored).
+# Screenshots land in tests/browser/screenshots/ (git-ignored); a failed run names that
+# folder on its last line, for a CI to keep as an artifact.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -104,6 +106,11 @@ cleanup() {
     echo "run.sh: last lines of the OpenID provider's log:" >&2
     tail -n 40 "$oidc_log" >&2 || true
   fi
+  # What a CI keeps of a failed run: every screenshot, among them FAILED-<step>.png
+  # of the page a failing step was on.
+  if [[ $status -ne 0 && -d "$here/screenshots" ]]; then
+    echo "screenshots: ${here#"$repo"/}/screenshots" >&2
+  fi
   rm -rf "$data_dir"
   exit "$status"
 }
@@ -161,6 +168,9 @@ fi
 export CIVITAS_TEST_HTTP_PORT="$http_port"
 export CIVITAS_TEST_OPS_PORT="$ops_port"
 export CIVITAS_TEST_PROV_PORT="$prov_port"
+# Mail goes to files there (no SMTP server is configured): one .eml per message under
+# <tenant slug>/, which the tests read links from.
+export CIVITAS_TEST_MAIL_DIR="$data_dir/mail"
 
 # Ready means the tenant directory is loaded.
 ready=""
@@ -256,6 +266,6 @@ mkdir -p "$here/screenshots"
 # data folder, so that it is removed even when the tests are cut short.
 mkdir -p "$data_dir/tmp"
 cd "$here"
-TMPDIR="$data_dir/tmp" node --test --test-reporter=tap --test-reporter-destination=stdout &
+TMPDIR="$data_dir/tmp" node --test --test-reporter=tap --test-reporter-destination=stdout "$@" &
 tests_pid=$!
 wait "$tests_pid"

@@ -66,8 +66,9 @@ pub fn closed(state: &AppState, tenant: &Tenant, locale: Locale) -> AppError {
     AppError::Forbidden(state.themes.get(tenant.theme.as_str()).message(locale, "comments_closed"))
 }
 
-/// The text of a stored comment as its author edits it again: plain paragraphs
-/// become plain text; anything with other formatting stays HTML.
+/// A stored rich text (a comment, a proposal's body, an answer) as its author edits
+/// it again: plain paragraphs become plain text; anything with other formatting
+/// stays HTML. Either way, sanitising it again gives the stored text back.
 pub fn editable_text(html: &str) -> String {
     let only_paragraphs = {
         let stripped = html.replace("<p>", "").replace("</p>", "").replace("<br>", "");

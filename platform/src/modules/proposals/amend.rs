@@ -61,7 +61,7 @@ pub async fn amend_form(
     })
     .await??;
     require(perm, "amending proposals")?;
-    let values = Values { title: p.title, body: p.body, ..Values::default() };
+    let values = Values { title: p.title, body: crate::modules::comments::editable_text(&p.body), ..Values::default() };
     render(&req, &state, &tenant, locale, &visitor, &ctx, path.proposal, &values, None, StatusCode::OK).await
 }
 

@@ -59,7 +59,7 @@ pub async fn edit_form(
     }
     let values = Values {
         title: p.title.clone(),
-        body: p.body.clone(),
+        body: crate::modules::comments::editable_text(&p.body),
         category: p.category_id.map(|c| c.to_string()).unwrap_or_default(),
         address: p.address.clone().unwrap_or_default(),
         submission: String::new(),

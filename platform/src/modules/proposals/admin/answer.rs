@@ -38,6 +38,9 @@ async fn render(
     .await??;
     let mut page = Page::new(state, req, tenant, locale, visitor);
     page.ctx.insert("place", &ctx);
+    // The answer as it was typed (plain paragraphs as text), not its stored HTML.
+    let answer_text = p.answer.as_deref().map(crate::modules::comments::editable_text).unwrap_or_default();
+    page.ctx.insert("answer_text", &answer_text);
     page.ctx.insert("proposal", &p);
     page.ctx.insert("links", &links);
     page.ctx.insert("answer_states", &write::ANSWER_STATES);
