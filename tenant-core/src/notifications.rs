@@ -411,3 +411,21 @@ pub fn forget_user(conn: &mut PgConnection, user_id: i64) -> CoreResult<()> {
 pub fn page_count(total: i64) -> i64 {
     ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
 }
+
+/// Marks one of the person's notifications read and returns its data (for its
+/// link); `None` when it is not theirs or does not exist.
+pub fn open(conn: &mut PgConnection, user_id: i64, id: i64) -> CoreResult<Option<serde_json::Value>> {
+    #[derive(QueryableByName)]
+    struct Data {
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        data: serde_json::Value,
+    }
+    let row: Option<Data> = diesel::sql_query(
+        "UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2 RETURNING data",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .bind::<diesel::sql_types::BigInt, _>(user_id)
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(|r| r.data))
+}

@@ -338,6 +338,21 @@ fn a_proposal_is_published_supported_amended_and_answered() {
     assert!(page.body.contains("Réponse de l&#x27;institution") || page.body.contains("Réponse de l'institution"));
     assert!(page.body.contains("<em>2027</em>") && !page.body.contains("<script>x"));
     assert_eq!(supporter.get(&admin_page).status, 403, "participants cannot reach the admin");
+    // The author hears of the answer; opening the notification marks it read and leads to the proposal.
+    let list = author.get("/notifications");
+    assert!(list.body.contains("a reçu une réponse"), "{}", list.body);
+    let unread_before = count(&mut conn, "SELECT count(*) AS n FROM t_prp.notifications WHERE read_at IS NULL");
+    let at = list.body.find("/open\"").expect("an open link");
+    let start = list.body[..at].rfind('"').unwrap() + 1;
+    let open = list.body[start..at + 5].replace("&#x2F;", "/");
+    let r = author.get(&open);
+    assert_eq!(r.status, 303);
+    assert!(r.header("location").unwrap().starts_with(&base), "{:?}", r.header("location"));
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM t_prp.notifications WHERE read_at IS NULL"),
+        unread_before - 1
+    );
+    assert_eq!(other.get(&open).status, 404, "someone else's notification");
     let r = admin.post(&format!("{admin_page}/visibility"), &[("csrf", &c), ("hidden", "1")]);
     assert_eq!(r.status, 303);
     assert_eq!(anon.get(&format!("{base}/{id}")).status, 404);

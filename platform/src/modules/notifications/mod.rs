@@ -5,6 +5,7 @@ pub mod edit_settings;
 pub mod list_notifications;
 pub mod mark_all_read;
 pub mod mark_read;
+pub mod open_notification;
 pub mod save_settings;
 pub mod send_digests;
 pub mod sentence;
@@ -15,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list_notifications::list_notifications)
         .service(mark_all_read::mark_all_read)
         .service(mark_read::mark_read)
+        .service(open_notification::open_notification)
         .service(edit_settings::edit_settings)
         .service(save_settings::save_settings);
 }

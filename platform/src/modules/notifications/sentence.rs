@@ -59,8 +59,12 @@ pub fn sentence(theme: &Theme, locale: Locale, fallback: Locale, n: &Notificatio
 /// Where the notification leads: its `url` when that is a path on this site, else
 /// the list of notifications.
 pub fn local_url(n: &Notification) -> String {
-    n.data
-        .get("url")
+    local_path(&n.data)
+}
+
+/// The `url` of a notification's data when it is a path on this site, else the list.
+pub fn local_path(data: &serde_json::Value) -> String {
+    data.get("url")
         .and_then(|u| u.as_str())
         .filter(|p| {
             p.starts_with('/')
