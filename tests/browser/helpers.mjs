@@ -93,9 +93,13 @@ export async function watchPage(context) {
     if (msg.type() === 'error') record({ kind: 'console error', text: msg.text(), url: msg.location().url });
   });
   page.on('pageerror', (err) => record({ kind: 'uncaught exception', text: String(err) }));
-  page.on('requestfailed', (req) =>
-    record({ kind: 'request failed', text: req.failure()?.errorText ?? '', url: req.url() }),
-  );
+  page.on('requestfailed', (req) => {
+    const text = req.failure()?.errorText ?? '';
+    // A navigation cancels what the previous page was still fetching (its favicon,
+    // say): the browser's own doing, not a failure of the site.
+    if (text === 'net::ERR_ABORTED' && req.resourceType() !== 'document') return;
+    record({ kind: 'request failed', text, url: req.url() });
+  });
   page.on('response', (res) => {
     if (res.request().resourceType() !== 'document' && res.status() >= 400) {
       record({ kind: `subresource answered ${res.status()}`, url: res.url() });
