@@ -52,6 +52,36 @@ impl Component {
     }
 }
 
+/// A component's row as [`crate::spaces::find_place`] reads it (JSON), in one language.
+pub(crate) fn from_json(v: serde_json::Value, order: &[Locale]) -> CoreResult<Component> {
+    #[derive(serde::Deserialize)]
+    struct J {
+        id: i64,
+        space_id: i64,
+        module: String,
+        name: serde_json::Value,
+        position: i32,
+        settings: serde_json::Value,
+        phase_settings: serde_json::Value,
+        published_at: Option<DateTime<Utc>>,
+    }
+    let j: J = serde_json::from_value(v)
+        .map_err(|e| CoreError::Database(diesel::result::Error::DeserializationError(Box::new(e))))?;
+    Ok(view(
+        Row {
+            id: j.id,
+            space_id: j.space_id,
+            module: j.module,
+            name: j.name,
+            position: j.position,
+            settings: j.settings,
+            phase_settings: j.phase_settings,
+            published_at: j.published_at,
+        },
+        order,
+    ))
+}
+
 fn view(r: Row, order: &[Locale]) -> Component {
     Component {
         id: r.id,

@@ -335,6 +335,136 @@ pub fn find_visible(
     Ok(Some((view(row, order), phases)))
 }
 
+/// A component page's place, as [`find_place`] reads it.
+#[derive(Clone, Debug)]
+pub struct Place {
+    pub space: Space,
+    pub phases: Vec<Phase>,
+    /// The component asked for, when it belongs to this space.
+    pub component: Option<crate::components::Component>,
+    /// The space's categories in order: id and names by locale.
+    pub categories: Vec<(i64, serde_json::Value)>,
+}
+
+#[derive(QueryableByName)]
+struct PlaceRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    slug: String,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    title: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    subtitle: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    description: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    hero_image_key: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    start_date: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    end_date: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    private: bool,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    published_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    member: bool,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    phases: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+    component: Option<serde_json::Value>,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    categories: serde_json::Value,
+}
+
+fn json_error(e: serde_json::Error) -> CoreError {
+    CoreError::Database(DieselError::DeserializationError(Box::new(e)))
+}
+
+/// What [`find_visible`] finds, with the component `component_id` of that space and
+/// the space's categories, in one statement: component pages read all of it on every
+/// request. `None` when the viewer may not see the space (as [`find_visible`] decides).
+pub fn find_place(
+    conn: &mut PgConnection,
+    kind: SpaceKind,
+    slug: &str,
+    component_id: i64,
+    viewer: Viewer,
+    order: &[Locale],
+) -> CoreResult<Option<Place>> {
+    let member_of = match viewer {
+        Viewer::Participant(user) => user,
+        // Account ids start at 1: 0 is nobody's.
+        Viewer::Anonymous | Viewer::Admin => 0,
+    };
+    let row: Option<PlaceRow> = diesel::sql_query(
+        "SELECT s.id, s.kind, s.slug, s.title, s.subtitle, s.description, s.hero_image_key, s.start_date,
+                s.end_date, s.private, s.published_at,
+                s.private AND EXISTS (SELECT 1 FROM space_members m WHERE m.space_id = s.id AND m.user_id = $3) AS member,
+                coalesce((SELECT jsonb_agg(jsonb_build_array(ph.id, ph.position, ph.title, ph.description,
+                                                             ph.start_date, ph.end_date, ph.active) ORDER BY ph.position)
+                          FROM space_phases ph WHERE ph.space_id = s.id), '[]') AS phases,
+                (SELECT to_jsonb(c) FROM (SELECT c.id, c.space_id, c.module, c.name, c.position, c.settings,
+                                                 c.phase_settings, c.published_at
+                                          FROM components c WHERE c.id = $4 AND c.space_id = s.id) c) AS component,
+                coalesce((SELECT jsonb_agg(jsonb_build_array(k.id, k.name) ORDER BY k.position, k.id)
+                          FROM space_categories k WHERE k.space_id = s.id), '[]') AS categories
+         FROM spaces s WHERE s.kind = $1 AND s.slug = $2",
+    )
+    .bind::<diesel::sql_types::Text, _>(kind.as_str())
+    .bind::<diesel::sql_types::Text, _>(slug)
+    .bind::<diesel::sql_types::BigInt, _>(member_of)
+    .bind::<diesel::sql_types::BigInt, _>(component_id)
+    .get_result(conn)
+    .optional()?;
+    let Some(r) = row else { return Ok(None) };
+    let allowed = match viewer {
+        Viewer::Admin => true,
+        _ if r.published_at.is_none() => false,
+        _ if !r.private => true,
+        Viewer::Anonymous => false,
+        Viewer::Participant(_) => r.member,
+    };
+    if !allowed {
+        return Ok(None);
+    }
+    let phases: Vec<PhaseRow> = serde_json::from_value(r.phases).map_err(json_error)?;
+    let phases = phases
+        .into_iter()
+        .map(|(id, position, title, description, start_date, end_date, active)| Phase {
+            id,
+            position,
+            title: pick(&title, order).0,
+            description: pick(&description, order).0,
+            start_date,
+            end_date,
+            active,
+        })
+        .collect();
+    let component = r.component.map(|c| crate::components::from_json(c, order)).transpose()?;
+    let categories: Vec<(i64, serde_json::Value)> = serde_json::from_value(r.categories).map_err(json_error)?;
+    let space = view(
+        SpaceRow {
+            id: r.id,
+            kind: r.kind,
+            slug: r.slug,
+            title: r.title,
+            subtitle: r.subtitle,
+            description: r.description,
+            hero_image_key: r.hero_image_key,
+            start_date: r.start_date,
+            end_date: r.end_date,
+            private: r.private,
+            published_at: r.published_at,
+        },
+        order,
+    );
+    Ok(Some(Place { space, phases, component, categories }))
+}
+
 /// Every space, published or not, for the tenant's administrators.
 pub fn list_all(conn: &mut PgConnection, order: &[Locale]) -> CoreResult<Vec<Space>> {
     let rows: Vec<SpaceRow> =

@@ -34,6 +34,18 @@ struct TenantView<'a> {
     theme: &'a str,
 }
 
+/// Puts the interface messages in a context as `t`. `Context::insert` would serialize
+/// every message into a new map on each page; a clone of the theme's map, moved in,
+/// costs a fraction of that.
+pub fn insert_messages(ctx: &mut tera::Context, messages: &serde_json::Value) {
+    let mut map = serde_json::Map::new();
+    map.insert("t".to_owned(), messages.clone());
+    match tera::Context::from_value(serde_json::Value::Object(map)) {
+        Ok(t) => ctx.extend(t),
+        Err(_) => ctx.insert("t", messages),
+    }
+}
+
 /// The context shared by every tenant page: tenant, language, navigation, messages.
 pub fn tenant_context(state: &AppState, tenant: &Tenant, locale: Locale, path: &str) -> tera::Context {
     let theme = state.themes.get(tenant.theme.as_str());
@@ -51,7 +63,7 @@ pub fn tenant_context(state: &AppState, tenant: &Tenant, locale: Locale, path: &
         },
     );
     ctx.insert("locale", locale.as_str());
-    ctx.insert("t", &*theme.messages(locale));
+    insert_messages(&mut ctx, &theme.messages(locale));
     ctx.insert("path", path);
     ctx.insert("branding_css", &format!("/branding.css?v={}", tenant.revision));
     let mut nav = vec![
@@ -98,7 +110,7 @@ pub fn neutral_context(state: &AppState, locale: Locale) -> tera::Context {
     let theme = state.themes.default_theme();
     let mut ctx = tera::Context::new();
     ctx.insert("locale", locale.as_str());
-    ctx.insert("t", &*theme.messages(locale));
+    insert_messages(&mut ctx, &theme.messages(locale));
     ctx
 }
 

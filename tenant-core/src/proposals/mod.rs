@@ -2,7 +2,7 @@
 //! supports, amendments and version history, and the institution's answer.
 //!
 //! Lists are filtered in SQL and ordered either by a criterion or at random with a
-//! seed per visitor session (`md5(seed || id)`), so no proposal is favoured by its
+//! seed per visitor session (where to start in a fixed shuffle), so no proposal is favoured by its
 //! position and a visitor paging through sees each proposal once.
 pub mod amendments;
 pub mod attachments;
@@ -85,6 +85,14 @@ pub struct Filter {
 pub const STATES: [&str; 7] = ["open", "accepted", "rejected", "evaluating", "not_answered", "withdrawn", "all"];
 
 /// One page of a component's proposals and the number of matches.
+///
+/// The random order is a fixed shuffle of the ids (`hashint8extended(id, 0)`, an
+/// expression of the `proposals_shuffle*` indexes) read from a point that the
+/// visitor's seed chooses, wrapping around at the end: stable while the visitor
+/// pages, another start for another visitor, and every proposal equally likely to
+/// come first. The indexes give the page's ids in that order without visiting the
+/// other proposals; their rows are read afterwards. Only the conditions a filter
+/// asks for go into the SQL, so the planner can use those indexes.
 pub fn list(
     conn: &mut PgConnection,
     component_id: i64,
@@ -100,30 +108,64 @@ pub fn list(
         "all" => "TRUE",
         _ => "p.state = 'published'",
     };
-    let order_sql = match filter.order.as_str() {
-        "recent" => "p.published_at DESC, p.id DESC",
-        "oldest" => "p.published_at, p.id",
-        "most_supported" => "p.supports_count DESC, p.id DESC",
-        "most_commented" => "p.comments_count DESC, p.id DESC",
-        _ => "md5($6 || p.id::text), p.id",
-    };
-    let hidden_sql = if filter.include_hidden { "TRUE" } else { "p.hidden_at IS NULL" };
     let search = filter.search.trim();
-    let where_sql = format!(
-        "p.component_id = $1 AND {hidden_sql} AND {state_sql}
-         AND ($2::bigint IS NULL OR p.category_id = $2)
-         AND ($3::bigint IS NULL OR p.author_id = $3)
-         AND ($4 = '' OR p.search @@ websearch_to_tsquery($5::regconfig, $4))"
-    );
+    let mut where_sql = format!("p.component_id = $1 AND {state_sql}");
+    if !filter.include_hidden {
+        where_sql.push_str(" AND p.hidden_at IS NULL");
+    }
+    if filter.category.is_some() {
+        where_sql.push_str(" AND p.category_id = $2");
+    }
+    if filter.author.is_some() {
+        where_sql.push_str(" AND p.author_id = $3");
+    }
+    if !search.is_empty() {
+        where_sql.push_str(" AND p.search @@ websearch_to_tsquery($5::regconfig, $4)");
+    }
     let offset = filter.page.max(0) * PAGE_SIZE;
+    let order_sql = match filter.order.as_str() {
+        "recent" => Some("p.published_at DESC, p.id DESC"),
+        "oldest" => Some("p.published_at, p.id"),
+        "most_supported" => Some("p.supports_count DESC, p.id DESC"),
+        "most_commented" => Some("p.comments_count DESC, p.id DESC"),
+        _ => None,
+    };
+    // The page's ids (and their place in the order), then their rows.
+    let (page_sql, page_order) = match order_sql {
+        Some(order) => (
+            format!(
+                "SELECT p.id FROM proposals p WHERE {where_sql} ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {offset}"
+            ),
+            order.to_owned(),
+        ),
+        None => {
+            // From the start to the end of the shuffle, then from its beginning to the start.
+            let upto = offset + PAGE_SIZE;
+            let part = |n: u8, cmp: &str| {
+                format!(
+                    "(SELECT p.id, {n} AS part, hashint8extended(p.id, 0) AS k FROM proposals p
+                      WHERE {where_sql} AND hashint8extended(p.id, 0) {cmp} $6
+                      ORDER BY hashint8extended(p.id, 0), p.id LIMIT {upto})"
+                )
+            };
+            (
+                format!(
+                    "SELECT id, part, k FROM ({} UNION ALL {}) AS s ORDER BY part, k, id LIMIT {PAGE_SIZE} OFFSET {offset}",
+                    part(0, ">="),
+                    part(1, "<")
+                ),
+                "page.part, page.k, page.id".to_owned(),
+            )
+        }
+    };
     let sql = format!(
         "SELECT p.id, p.title, left(p.body_text, 280) AS excerpt, p.category_id, p.state, p.answer_state,
                 p.supports_count, p.comments_count, p.published_at, u.nickname AS author,
                 p.hidden_at IS NOT NULL AS hidden
-         FROM proposals p LEFT JOIN users u ON u.id = p.author_id
-         WHERE {where_sql}
-         ORDER BY {order_sql}
-         LIMIT {PAGE_SIZE} OFFSET {offset}"
+         FROM ({page_sql}) AS page
+         JOIN proposals p ON p.id = page.id
+         LEFT JOIN users u ON u.id = p.author_id
+         ORDER BY {page_order}"
     );
     let config = search_config(locale);
     let cards: Vec<ProposalCard> = diesel::sql_query(sql)
@@ -132,23 +174,26 @@ pub fn list(
         .bind::<Nullable<BigInt>, _>(filter.author)
         .bind::<Text, _>(search)
         .bind::<Text, _>(config)
-        .bind::<Text, _>(filter.seed.to_string())
+        .bind::<BigInt, _>(shuffle_start(filter.seed))
         .load(conn)?;
     #[derive(QueryableByName)]
     struct Total {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let total: Total =
-        diesel::sql_query(format!("SELECT count(*) AS n FROM proposals p WHERE {where_sql} AND $6 = $6"))
-            .bind::<BigInt, _>(component_id)
-            .bind::<Nullable<BigInt>, _>(filter.category)
-            .bind::<Nullable<BigInt>, _>(filter.author)
-            .bind::<Text, _>(search)
-            .bind::<Text, _>(config)
-            .bind::<Text, _>(String::new())
-            .get_result(conn)?;
+    let total: Total = diesel::sql_query(format!("SELECT count(*) AS n FROM proposals p WHERE {where_sql}"))
+        .bind::<BigInt, _>(component_id)
+        .bind::<Nullable<BigInt>, _>(filter.category)
+        .bind::<Nullable<BigInt>, _>(filter.author)
+        .bind::<Text, _>(search)
+        .bind::<Text, _>(config)
+        .get_result(conn)?;
     Ok((cards, total.n))
+}
+
+/// Where a seed starts reading the shuffle: spread evenly over the keys' range.
+fn shuffle_start(seed: u32) -> i64 {
+    (u64::from(seed) << 32) as i64
 }
 
 /// One proposal with everything its page shows.

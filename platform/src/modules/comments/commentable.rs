@@ -57,15 +57,21 @@ pub fn policy(
                 None => Viewer::Anonymous,
             };
             let order = [tenant.default_locale];
-            Ok(proposals::locate(conn, resource.id, who, &order)?.map(|(ctx, p)| CommentPolicy {
-                url: ctx.url(p.id),
-                title: p.title.clone(),
-                requirement: ctx.settings.comment_requires,
-                // Comments close with the component's setting, the phase's, or a proposal that is no longer open.
-                blocked: !ctx.settings.comments_enabled || ctx.phase.comments_blocked || p.state != "published",
-                space_id: Some(ctx.space.id),
-            }))
+            Ok(proposals::locate(conn, resource.id, who, &order)?.map(|(ctx, p)| proposal_policy(&ctx, &p)))
         }
         ResourceKind::Space | ResourceKind::Comment | ResourceKind::User => Ok(None),
+    }
+}
+
+/// The policy of a proposal whose place is already loaded (the proposal's own page),
+/// as [`policy`] gives it.
+pub fn proposal_policy(ctx: &proposals::Ctx, p: &tenant_core::proposals::Proposal) -> CommentPolicy {
+    CommentPolicy {
+        url: ctx.url(p.id),
+        title: p.title.clone(),
+        requirement: ctx.settings.comment_requires,
+        // Comments close with the component's setting, the phase's, or a proposal that is no longer open.
+        blocked: !ctx.settings.comments_enabled || ctx.phase.comments_blocked || p.state != "published",
+        space_id: Some(ctx.space.id),
     }
 }

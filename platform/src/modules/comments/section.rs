@@ -49,6 +49,18 @@ pub fn section(
 ) -> CoreResult<CommentsSection> {
     let policy = commentable::policy(conn, tenant, resource, viewer)?
         .ok_or_else(|| CoreError::NotFound("no such commentable resource".into()))?;
+    section_with(conn, resource, viewer, order, policy)
+}
+
+/// [`section`] for a resource whose page already knows its policy (it loaded the
+/// resource and its place), so they are not looked up again.
+pub fn section_with(
+    conn: &mut PgConnection,
+    resource: ResourceRef,
+    viewer: Option<&CurrentUser>,
+    order: Order,
+    policy: commentable::CommentPolicy,
+) -> CoreResult<CommentsSection> {
     let user_id = viewer.map(|u| u.id);
     let gate = verifications::gate(conn, user_id, policy.requirement)?;
     let is_admin = viewer.is_some_and(|u| u.is_admin);

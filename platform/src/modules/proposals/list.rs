@@ -8,7 +8,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use tenant_core::proposals::{self, supports, Filter, PAGE_SIZE, STATES};
 
-use super::{load_ctx, permission, Action, ComponentPath};
+use super::{permission, with_ctx, Action, ComponentPath};
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::identity::page::{set_cookie, Page};
@@ -51,41 +51,45 @@ pub async fn list_proposals(
     path: web::Path<ComponentPath>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = load_ctx(&state, &tenant, locale, &visitor, &path).await?;
     let q = query.into_inner();
     let (seed, new_seed) = seed(&req);
     let user = visitor.user.as_ref().map(|u| u.id);
-    let order = if proposals::ORDERS.contains(&q.order.as_str()) {
-        q.order.clone()
-    } else {
-        ctx.settings.default_order.clone()
-    };
-    let state_filter = if STATES.contains(&q.state.as_str()) { q.state.clone() } else { "open".to_owned() };
-    let filter = Filter {
-        category: q.category.parse().ok().filter(|c| ctx.categories.iter().any(|k| k.id == *c)),
-        state: state_filter.clone(),
-        author: if q.mine == "1" { user } else { None },
-        search: q.q.chars().take(200).collect(),
-        order: order.clone(),
-        seed,
-        page: q.page.parse::<i64>().unwrap_or(0).clamp(0, 10_000),
-        include_hidden: ctx.is_admin(),
-    };
-    let (s, t, c) = (state.clone(), tenant.0.clone(), ctx.clone());
     let lang = tenant.default_locale;
-    let (cards, total, create, supported) = web::block(move || {
-        s.db.tenant(&t, |conn| {
+    let (category, author, search, page_no) = (
+        q.category.parse::<i64>().ok(),
+        if q.mine == "1" { user } else { None },
+        q.q.chars().take(200).collect::<String>(),
+        q.page.parse::<i64>().unwrap_or(0).clamp(0, 10_000),
+    );
+    let (asked_order, asked_state) = (q.order.clone(), q.state.clone());
+    let (ctx, (order, state_filter, cards, total, create, supported)) =
+        with_ctx(&state, &tenant, locale, &visitor, &path, move |conn, c| {
+            let order = if proposals::ORDERS.contains(&asked_order.as_str()) {
+                asked_order
+            } else {
+                c.settings.default_order.clone()
+            };
+            let state_filter = if STATES.contains(&asked_state.as_str()) { asked_state } else { "open".to_owned() };
+            let filter = Filter {
+                category: category.filter(|id| c.categories.iter().any(|k| k.id == *id)),
+                state: state_filter.clone(),
+                author,
+                search,
+                order: order.clone(),
+                seed,
+                page: page_no,
+                include_hidden: c.is_admin(),
+            };
             let (cards, total) = proposals::list(conn, c.component.id, &filter, lang)?;
-            let create = permission(conn, &c, user, Action::Create)?;
+            let create = permission(conn, c, user, Action::Create)?;
             let ids: Vec<i64> = cards.iter().map(|p| p.id).collect();
             let supported = match user {
                 Some(u) => supports::supported_among(conn, u, &ids)?,
                 None => vec![],
             };
-            Ok((cards, total, create, supported))
+            Ok(Some((order, state_filter, cards, total, create, supported)))
         })
-    })
-    .await??;
+        .await?;
     let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     page.ctx.insert("place", &ctx);

@@ -122,8 +122,12 @@ pub fn load(
     if path.slug.len() > 60 {
         return Ok(None);
     }
-    let Some((space, phases)) = spaces::find_visible(conn, kind, &path.slug, viewer, order)? else { return Ok(None) };
-    let Some(component) = components::find(conn, path.component, order)? else { return Ok(None) };
+    // The space, its phases, the component and the categories in one statement.
+    let Some(place) = spaces::find_place(conn, kind, &path.slug, path.component, viewer, order)? else {
+        return Ok(None);
+    };
+    let (space, phases) = (place.space, place.phases);
+    let Some(component) = place.component else { return Ok(None) };
     if component.space_id != space.id
         || component.module != ModuleName::Proposals.as_str()
         || (!component.published && !matches!(viewer, Viewer::Admin))
@@ -133,7 +137,11 @@ pub fn load(
     let active = phases.iter().find(|p| p.active).map(|p| p.id);
     let settings = Settings::read(&component.settings);
     let phase = PhaseSettings::read(&component.settings_for_phase(active));
-    let categories = proposals::categories(conn, space.id, order)?;
+    let categories = place
+        .categories
+        .into_iter()
+        .map(|(id, names)| Category { id, name: spaces::pick(&names, order).0, names })
+        .collect();
     let space_url = format!("/{}/{}", path.kind, space.slug);
     let base = format!("{space_url}/f/{}", component.id);
     Ok(Some(Ctx { space, phases, component, settings, phase, categories, base, space_url, viewer }))
@@ -212,6 +220,34 @@ pub async fn load_ctx(
     let (s, t, who, path) = (state.clone(), tenant.0.clone(), viewer(visitor), path.clone());
     let order = [locale, tenant.default_locale];
     web::block(move || s.db.tenant(&t, |conn| load(conn, &path, who, &order))).await??.ok_or(AppError::NotFound)
+}
+
+/// Loads the place and runs `f` with it in the same blocking task and transaction
+/// (a page that reads more than the place pays for one round trip to the pool, not
+/// two); 404 when the visitor may not see the place or `f` finds nothing.
+pub async fn with_ctx<T, F>(
+    state: &web::Data<AppState>,
+    tenant: &crate::http::extract::CurrentTenant,
+    locale: Locale,
+    visitor: &Visitor,
+    path: &ComponentPath,
+    f: F,
+) -> Result<(Ctx, T), AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection, &Ctx) -> CoreResult<Option<T>> + Send + 'static,
+{
+    crate::modules::require(tenant, ModuleName::Proposals)?;
+    let (s, t, who, path) = (state.clone(), tenant.0.clone(), viewer(visitor), path.clone());
+    let order = [locale, tenant.default_locale];
+    web::block(move || {
+        s.db.tenant(&t, |conn| {
+            let Some(ctx) = load(conn, &path, who, &order)? else { return Ok(None) };
+            Ok(f(conn, &ctx)?.map(|found| (ctx, found)))
+        })
+    })
+    .await??
+    .ok_or(AppError::NotFound)
 }
 
 /// The current user's id, or a redirect to sign in and come back.

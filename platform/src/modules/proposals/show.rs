@@ -7,12 +7,12 @@ use serde::Serialize;
 use tenant_core::proposals::{self, amendments, attachments, supports, write};
 use tenant_core::resources::{ResourceKind, ResourceRef};
 
-use super::{load_ctx, permission, visible_proposal, Action, Permission, ProposalPath};
+use super::{permission, visible_proposal, with_ctx, Action, Permission, ProposalPath};
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::identity::page::Page;
 use crate::identity::MaybeUser;
-use crate::modules::comments::section;
+use crate::modules::comments::{commentable, section};
 use crate::modules::follows::button as follow_button;
 use crate::state::AppState;
 
@@ -48,16 +48,17 @@ pub async fn show_proposal(
     path: web::Path<ProposalPath>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = load_ctx(&state, &tenant, locale, &visitor, &path.component()).await?;
     let user = visitor.user.as_ref().map(|u| u.id);
     let order = tenant_core::comments::Order::parse_or_default(&query.order);
     let viewer = visitor.user.clone();
-    let (s, t, c, id) = (state.clone(), tenant.0.clone(), ctx.clone(), path.proposal);
-    let loaded = web::block(move || {
-        s.db.tenant(&t, |conn| {
-            let Some(p) = visible_proposal(conn, &c, id)? else { return Ok(None) };
-            let support = permission(conn, &c, user, Action::Support)?;
-            let amend = permission(conn, &c, user, Action::Amend)?;
+    let id = path.proposal;
+    // The place, the proposal and its comments in one transaction; the comments'
+    // policy comes from the place already loaded (not looked up again by id).
+    let (ctx, (p, support, amend, supported, given, files, amends, links, comments, follow)) =
+        with_ctx(&state, &tenant, locale, &visitor, &path.component(), move |conn, c| {
+            let Some(p) = visible_proposal(conn, c, id)? else { return Ok(None) };
+            let support = permission(conn, c, user, Action::Support)?;
+            let amend = permission(conn, c, user, Action::Amend)?;
             let (supported, given) = match user {
                 Some(u) => (supports::has_supported(conn, p.id, u)?, supports::given(conn, c.component.id, u)?),
                 None => (false, 0),
@@ -66,15 +67,12 @@ pub async fn show_proposal(
             let amends = amendments::list(conn, p.id)?;
             let links = proposals::links(conn, p.id)?;
             let resource = ResourceRef::new(ResourceKind::Proposal, p.id);
-            let comments = section::section(conn, &t, resource, viewer.as_ref(), order)?;
+            let policy = commentable::proposal_policy(c, &p);
+            let comments = section::section_with(conn, resource, viewer.as_ref(), order, policy)?;
             let follow = follow_button(conn, user, resource)?;
             Ok(Some((p, support, amend, supported, given, files, amends, links, comments, follow)))
         })
-    })
-    .await??;
-    let Some((p, support, amend, supported, given, files, amends, links, comments, follow)) = loaded else {
-        return Err(AppError::NotFound);
-    };
+        .await?;
     let threshold = ctx.settings.support_threshold;
     let view = SupportView {
         permission: support,

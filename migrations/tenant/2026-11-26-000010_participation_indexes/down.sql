@@ -1,0 +1,2 @@
+DROP INDEX proposals_shuffle_category;
+DROP INDEX proposals_shuffle;
