@@ -309,6 +309,28 @@ fn a_proposal_is_published_supported_amended_and_answered() {
     let v2 = anon.get(&format!("{base}/{id}/versions/2"));
     assert!(v2.body.contains("<del>") && v2.body.contains("autre"), "{}", v2.body);
 
+    // Within the window the author edits (a new version); after it, no more.
+    let form = author.get(&format!("{base}/{second_id}/edit"));
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("value=\"Un potager partagé\""), "{}", form.body);
+    let c = form_value(&form.body, "csrf").unwrap();
+    let edited = author.post(
+        &format!("{base}/{second_id}/edit"),
+        &[
+            ("csrf", &c),
+            ("title", "Un potager partagé aux Tilleuls"),
+            ("body", "Un potager partagé au parc des Tilleuls, avec l'école."),
+        ],
+    );
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    assert_eq!(
+        count(&mut conn, &format!("SELECT version::bigint AS n FROM t_prp.proposals WHERE id = {second_id}")),
+        2
+    );
+    let bad =
+        author.post(&format!("{base}/{second_id}/edit"), &[("csrf", &c), ("title", "abc"), ("body", "trop court")]);
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("title: at least 5 characters") && bad.body.contains("value=\"abc\""));
     // The author can no longer edit after the window; withdrawing works once.
     diesel::RunQueryDsl::execute(
         diesel::sql_query(format!(

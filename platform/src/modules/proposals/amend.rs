@@ -10,36 +10,13 @@ use tenant_core::proposals::{self, amendments};
 use tenant_core::richtext;
 use tenant_core::CoreError;
 
-use super::new::Values;
-use super::{events, load_ctx, permission, require, user_id, visible_proposal, Action, Ctx, ProposalPath};
+use super::new::{render_form, Mode, Values};
+use super::{events, load_ctx, permission, require, user_id, visible_proposal, Action, ProposalPath};
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::identity::page::{see_other, Page};
-use crate::identity::{MaybeUser, Visitor};
+use crate::identity::MaybeUser;
 use crate::state::AppState;
-
-#[allow(clippy::too_many_arguments)]
-async fn render(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-    tenant: &CurrentTenant,
-    locale: tenant_core::names::Locale,
-    visitor: &Visitor,
-    ctx: &Ctx,
-    id: i64,
-    values: &Values,
-    error: Option<String>,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let mut page = Page::new(state, req, tenant, locale, visitor);
-    page.ctx.insert("place", ctx);
-    page.ctx.insert("values", values);
-    page.ctx.insert("error", &error);
-    page.ctx.insert("mode", "amend");
-    page.ctx.insert("action", &format!("{}/amend", ctx.url(id)));
-    page.ctx.insert("back", &ctx.url(id));
-    page.render(state, tenant, "proposals/form.html", status)
-}
 
 #[get("/{kind:processes|assemblies}/{slug}/f/{component}/{proposal:\\d+}/amend")]
 pub async fn amend_form(
@@ -62,7 +39,19 @@ pub async fn amend_form(
     .await??;
     require(perm, "amending proposals")?;
     let values = Values { title: p.title, body: crate::modules::comments::editable_text(&p.body), ..Values::default() };
-    render(&req, &state, &tenant, locale, &visitor, &ctx, path.proposal, &values, None, StatusCode::OK).await
+    render_form(
+        &req,
+        &state,
+        &tenant,
+        locale,
+        &visitor,
+        &ctx,
+        Mode::Amend(path.proposal),
+        &values,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -94,14 +83,14 @@ pub async fn propose(
     let checked = match write::check(&draft, &ctx.settings) {
         Ok(c) => c,
         Err(e) => {
-            return render(
+            return render_form(
                 &req,
                 &state,
                 &tenant,
                 locale,
                 &visitor,
                 &ctx,
-                path.proposal,
+                Mode::Amend(path.proposal),
                 &values,
                 Some(e.to_string()),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -127,14 +116,14 @@ pub async fn propose(
         Ok(Ok(a)) => Ok(see_other(&format!("{}/amendments/{a}?notice=amendment_sent", ctx.url(path.proposal)))),
         Ok(Err(perm)) => Err(require(perm, "amending proposals").err().unwrap_or(AppError::NotFound)),
         Err(CoreError::Invalid(m)) | Err(CoreError::Conflict(m)) | Err(CoreError::Forbidden(m)) => {
-            render(
+            render_form(
                 &req,
                 &state,
                 &tenant,
                 locale,
                 &visitor,
                 &ctx,
-                path.proposal,
+                Mode::Amend(path.proposal),
                 &values,
                 Some(m),
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -6,36 +6,13 @@ use serde::Deserialize;
 use tenant_core::proposals::write::{self, Draft};
 use tenant_core::CoreError;
 
-use super::new::Values;
-use super::{load_ctx, user_id, visible_proposal, Ctx, ProposalPath};
+use super::new::{render_form, Mode, Values};
+use super::{load_ctx, user_id, visible_proposal, ProposalPath};
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
-use crate::identity::page::{see_other, Page};
-use crate::identity::{MaybeUser, Visitor};
+use crate::identity::page::see_other;
+use crate::identity::MaybeUser;
 use crate::state::AppState;
-
-#[allow(clippy::too_many_arguments)]
-async fn render(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-    tenant: &CurrentTenant,
-    locale: tenant_core::names::Locale,
-    visitor: &Visitor,
-    ctx: &Ctx,
-    id: i64,
-    values: &Values,
-    error: Option<String>,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let mut page = Page::new(state, req, tenant, locale, visitor);
-    page.ctx.insert("place", ctx);
-    page.ctx.insert("values", values);
-    page.ctx.insert("error", &error);
-    page.ctx.insert("mode", "edit");
-    page.ctx.insert("action", &format!("{}/edit", ctx.url(id)));
-    page.ctx.insert("back", &ctx.url(id));
-    page.render(state, tenant, "proposals/form.html", status)
-}
 
 #[get("/{kind:processes|assemblies}/{slug}/f/{component}/{proposal:\\d+}/edit")]
 pub async fn edit_form(
@@ -64,7 +41,7 @@ pub async fn edit_form(
         address: p.address.clone().unwrap_or_default(),
         submission: String::new(),
     };
-    render(&req, &state, &tenant, locale, &visitor, &ctx, p.id, &values, None, StatusCode::OK).await
+    render_form(&req, &state, &tenant, locale, &visitor, &ctx, Mode::Edit(p.id), &values, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -111,14 +88,14 @@ pub async fn save(
     let checked = match write::check(&draft, &ctx.settings) {
         Ok(c) => c,
         Err(e) => {
-            return render(
+            return render_form(
                 &req,
                 &state,
                 &tenant,
                 locale,
                 &visitor,
                 &ctx,
-                path.proposal,
+                Mode::Edit(path.proposal),
                 &values,
                 Some(e.to_string()),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -137,14 +114,14 @@ pub async fn save(
     match r {
         Ok(()) => Ok(see_other(&format!("{}?notice=proposal_saved", ctx.url(path.proposal)))),
         Err(CoreError::Invalid(m)) => {
-            render(
+            render_form(
                 &req,
                 &state,
                 &tenant,
                 locale,
                 &visitor,
                 &ctx,
-                path.proposal,
+                Mode::Edit(path.proposal),
                 &values,
                 Some(m),
                 StatusCode::UNPROCESSABLE_ENTITY,

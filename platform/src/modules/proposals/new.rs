@@ -32,6 +32,15 @@ pub struct Values {
     pub submission: String,
 }
 
+/// Which form: a new proposal, the author's edit, or an amendment of proposal `id`.
+#[derive(Clone, Copy, Debug)]
+pub enum Mode {
+    New,
+    Edit(i64),
+    Amend(i64),
+}
+
+/// The proposal form (new, edit or amend) with the values typed so far.
 #[allow(clippy::too_many_arguments)]
 pub async fn render_form(
     req: &HttpRequest,
@@ -40,6 +49,7 @@ pub async fn render_form(
     locale: tenant_core::names::Locale,
     visitor: &Visitor,
     ctx: &Ctx,
+    mode: Mode,
     values: &Values,
     error: Option<String>,
     status: StatusCode,
@@ -48,9 +58,17 @@ pub async fn render_form(
     page.ctx.insert("place", ctx);
     page.ctx.insert("values", values);
     page.ctx.insert("error", &error);
-    page.ctx.insert("mode", "new");
-    page.ctx.insert("action", &format!("{}/new", ctx.base));
-    page.ctx.insert("max_files", &attachments::MAX_FILES);
+    let (name, action) = match mode {
+        Mode::New => ("new", format!("{}/new", ctx.base)),
+        Mode::Edit(id) => ("edit", format!("{}/edit", ctx.url(id))),
+        Mode::Amend(id) => ("amend", format!("{}/amend", ctx.url(id))),
+    };
+    page.ctx.insert("mode", name);
+    page.ctx.insert("action", &action);
+    match mode {
+        Mode::New => page.ctx.insert("max_files", &attachments::MAX_FILES),
+        Mode::Edit(id) | Mode::Amend(id) => page.ctx.insert("back", &ctx.url(id)),
+    }
     page.render(state, tenant, "proposals/form.html", status)
 }
 
@@ -72,7 +90,7 @@ pub async fn new_form(
         return Ok(see_other(&ctx.base));
     }
     let values = Values { submission: uuid::Uuid::new_v4().to_string(), ..Values::default() };
-    render_form(&req, &state, &tenant, locale, &visitor, &ctx, &values, None, StatusCode::OK).await
+    render_form(&req, &state, &tenant, locale, &visitor, &ctx, Mode::New, &values, None, StatusCode::OK).await
 }
 
 #[post("/{kind:processes|assemblies}/{slug}/f/{component}/new")]
@@ -104,7 +122,9 @@ pub async fn publish(
     let fail = |message: String, status: StatusCode| {
         let (req, state, tenant, visitor, ctx, values) =
             (req.clone(), state.clone(), tenant.clone(), visitor.clone(), ctx.clone(), values.clone());
-        async move { render_form(&req, &state, &tenant, locale, &visitor, &ctx, &values, Some(message), status).await }
+        async move {
+            render_form(&req, &state, &tenant, locale, &visitor, &ctx, Mode::New, &values, Some(message), status).await
+        }
     };
     if form.malformed {
         return fail("the form could not be read; please send it again".into(), StatusCode::BAD_REQUEST).await;
