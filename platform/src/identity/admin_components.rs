@@ -1,7 +1,6 @@
 //! `/admin/components/…`: a tenant's administrators place components (proposals
 //! now; any module of the registry) in a space, name them, set their settings for
 //! the whole component and per phase, manage the space's categories, and publish.
-use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use tenant_core::components;
 use tenant_core::names::{Locale, ModuleName};
 use tenant_core::proposals;
-use tenant_core::spaces::{self, Texts};
+use tenant_core::spaces;
 use tenant_core::CoreError;
 
 use super::admin::TenantAdmin;
+use super::admin_spaces::texts;
 use super::page::{see_other, Page};
 use super::Visitor;
 use crate::http::error::AppError;
@@ -28,16 +28,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/admin/components/{id}/categories/{category}/delete").route(web::post().to(remove_category)),
         );
-}
-
-fn texts(fr: &str, en: &str) -> Texts {
-    let mut t = BTreeMap::new();
-    for (l, v) in [(Locale::Fr, fr), (Locale::En, en)] {
-        if !v.trim().is_empty() {
-            t.insert(l, v.trim().to_owned());
-        }
-    }
-    t
 }
 
 /// The component modules this tenant has switched on.
