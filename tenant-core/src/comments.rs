@@ -23,6 +23,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text};
 use serde::Serialize;
 
+use crate::db::prepared::prepared;
 use crate::error::{CoreError, CoreResult};
 use crate::resources::{ResourceKind, ResourceRef};
 use crate::richtext;
@@ -709,7 +710,7 @@ pub fn counts(conn: &mut PgConnection, kind: ResourceKind, ids: &[i64]) -> CoreR
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<Counted> = diesel::sql_query(format!(
+    let rows: Vec<Counted> = prepared(format!(
         "SELECT c.resource_id, count(*) AS n FROM comments c \
          WHERE c.resource_kind = $1 AND c.resource_id = ANY($2) AND {VISIBLE} GROUP BY c.resource_id"
     ))

@@ -13,6 +13,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text};
 
+use crate::db::prepared::prepared;
 use crate::error::CoreResult;
 
 fn nickname_char(c: char) -> bool {
@@ -92,7 +93,7 @@ pub fn lookup(conn: &mut PgConnection, names: &[String]) -> CoreResult<Known> {
     if names.is_empty() {
         return Ok(Known::new());
     }
-    let rows: Vec<NicknameRow> = diesel::sql_query(
+    let rows: Vec<NicknameRow> = prepared(
         "SELECT id, nickname FROM users WHERE deleted_at IS NULL AND nickname IS NOT NULL \
          AND lower(nickname) = ANY (SELECT lower(x) FROM unnest($1::text[]) AS x)",
     )

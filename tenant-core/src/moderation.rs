@@ -29,6 +29,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::db::prepared::prepared;
 use crate::error::{CoreError, CoreResult};
 use crate::resources::{ResourceKind, ResourceRef};
 use crate::schema::tenant::{comments, moderations, reports, users};
@@ -185,7 +186,7 @@ fn set_hidden(conn: &mut PgConnection, r: ResourceRef, hidden: bool, by: Option<
                 .execute(conn)?;
             if hidden {
                 // Notifications already sent about it must not keep showing its text.
-                diesel::sql_query(
+                prepared(
                     "UPDATE notifications SET data = data - 'excerpt' WHERE data->>'url' LIKE '%#comment-' || $1::text",
                 )
                 .bind::<diesel::sql_types::BigInt, _>(r.id)
@@ -196,7 +197,7 @@ fn set_hidden(conn: &mut PgConnection, r: ResourceRef, hidden: bool, by: Option<
         ResourceKind::Proposal => {
             crate::proposals::write::set_hidden(conn, r.id, hidden)?;
             if hidden {
-                diesel::sql_query(
+                prepared(
                     "UPDATE notifications SET data = data - 'excerpt' WHERE resource_kind = 'proposal' AND resource_id = $1",
                 )
                 .bind::<diesel::sql_types::BigInt, _>(r.id)

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz};
 use serde::Serialize;
 
+use crate::db::prepared::prepared;
 use crate::error::{CoreError, CoreResult};
 use crate::names::Locale;
 use crate::resources::{ResourceKind, ResourceRef};
@@ -113,7 +114,7 @@ pub fn publish(conn: &mut PgConnection, event: &Event) -> CoreResult<usize> {
     }
     let kinds: Vec<&str> = event.to_followers_of.iter().map(|r| r.kind.as_str()).collect();
     let ids: Vec<i64> = event.to_followers_of.iter().map(|r| r.id).collect();
-    let n = diesel::sql_query(
+    let n = prepared(
         "INSERT INTO notifications (user_id, event, actor_id, resource_kind, resource_id, data) \
          SELECT u.id, $1, $2, $3, $4, $5 FROM users u \
          WHERE u.deleted_at IS NULL AND u.blocked_at IS NULL \
@@ -318,7 +319,7 @@ struct DueRow {
 /// ends: another replica running the same pass skips them, so a notification is
 /// mailed once. Send, then [`mark_emailed`] in the same transaction.
 pub fn due_digests(conn: &mut PgConnection, now: DateTime<Utc>) -> CoreResult<Vec<Digest>> {
-    let due: Vec<DueRow> = diesel::sql_query(
+    let due: Vec<DueRow> = prepared(
         "SELECT u.id, u.email, u.nickname, u.locale, u.notifications_digest FROM users u \
          WHERE u.deleted_at IS NULL AND u.blocked_at IS NULL \
            AND u.email IS NOT NULL AND u.email_confirmed_at IS NOT NULL AND u.nickname IS NOT NULL \
@@ -420,7 +421,7 @@ pub fn open(conn: &mut PgConnection, user_id: i64, id: i64) -> CoreResult<Option
         #[diesel(sql_type = diesel::sql_types::Jsonb)]
         data: serde_json::Value,
     }
-    let row: Option<Data> = diesel::sql_query(
+    let row: Option<Data> = prepared(
         "UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2 RETURNING data",
     )
     .bind::<diesel::sql_types::BigInt, _>(id)

@@ -6,6 +6,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Double, Integer, Text};
 
+use crate::db::prepared::prepared;
 use crate::error::CoreResult;
 
 #[derive(QueryableByName)]
@@ -24,7 +25,7 @@ fn wait(seconds: f64) -> Duration {
 /// than `max` events fell in the current window.
 pub fn hit(conn: &mut PgConnection, key: &str, max: u32, window: Duration) -> CoreResult<Result<(), Duration>> {
     let seconds = i32::try_from(window.as_secs().max(1)).unwrap_or(i32::MAX);
-    let counted: Counted = diesel::sql_query(
+    let counted: Counted = prepared(
         "INSERT INTO catalog.rate_limits AS r (key, hits, window_start, window_seconds) VALUES ($1, 1, now(), $2) \
          ON CONFLICT (key) DO UPDATE SET \
            hits = CASE WHEN r.window_start + make_interval(secs => r.window_seconds) <= now() THEN 1 ELSE r.hits + 1 END, \
@@ -37,7 +38,7 @@ pub fn hit(conn: &mut PgConnection, key: &str, max: u32, window: Duration) -> Co
     .get_result(conn)?;
     // Now and then, forget windows long over.
     if counted.hits == 1 && rand_one_in(200) {
-        diesel::sql_query(
+        prepared(
             "DELETE FROM catalog.rate_limits WHERE window_start + make_interval(secs => window_seconds) < now() - interval '1 hour'",
         )
         .execute(conn)?;
@@ -51,7 +52,7 @@ pub fn hit(conn: &mut PgConnection, key: &str, max: u32, window: Duration) -> Co
 
 /// Whether `key` still has budget, without counting.
 pub fn check(conn: &mut PgConnection, key: &str, max: u32) -> CoreResult<Result<(), Duration>> {
-    let found: Option<Counted> = diesel::sql_query(
+    let found: Option<Counted> = prepared(
         "SELECT hits, extract(epoch FROM window_start + make_interval(secs => window_seconds) - now())::float8 AS remaining \
          FROM catalog.rate_limits WHERE key = $1 AND window_start + make_interval(secs => window_seconds) > now()",
     )
@@ -65,7 +66,7 @@ pub fn check(conn: &mut PgConnection, key: &str, max: u32) -> CoreResult<Result<
 }
 
 pub fn clear(conn: &mut PgConnection, key: &str) -> CoreResult<()> {
-    diesel::sql_query("DELETE FROM catalog.rate_limits WHERE key = $1").bind::<Text, _>(key).execute(conn)?;
+    prepared("DELETE FROM catalog.rate_limits WHERE key = $1").bind::<Text, _>(key).execute(conn)?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 
+use crate::db::prepared::prepared;
 use crate::error::{CoreError, CoreResult};
 use crate::names::Locale;
 use crate::schema::tenant::{space_members, space_phases, spaces};
@@ -400,7 +401,7 @@ pub fn find_place(
         // Account ids start at 1: 0 is nobody's.
         Viewer::Anonymous | Viewer::Admin => 0,
     };
-    let row: Option<PlaceRow> = diesel::sql_query(
+    let row: Option<PlaceRow> = prepared(
         "SELECT s.id, s.kind, s.slug, s.title, s.subtitle, s.description, s.hero_image_key, s.start_date,
                 s.end_date, s.private, s.published_at,
                 s.private AND EXISTS (SELECT 1 FROM space_members m WHERE m.space_id = s.id AND m.user_id = $3) AS member,

@@ -89,3 +89,51 @@ fn a_connection_returned_to_the_pool_keeps_no_tenant_search_path() {
     });
     assert!(matches!(leaked, Ok(Err(_))), "pages resolved outside a tenant transaction");
 }
+
+#[test]
+fn a_statement_kept_prepared_reads_the_current_tenants_rows_after_a_switch() {
+    use diesel::sql_types::Text;
+    use diesel::RunQueryDsl;
+    use tenant_core::db::prepared::prepared;
+    #[derive(diesel::QueryableByName)]
+    struct T {
+        #[diesel(sql_type = Text)]
+        title: String,
+    }
+    let tdb = TestDb::new();
+    let db = tdb.db(1); // one connection: the same cached statement serves both tenants
+    let a = tenants::create(&db, "prep_a", &["prep-a.test"], &["pages"]);
+    let b = tenants::create(&db, "prep_b", &["prep-b.test"], &["pages"]);
+    tenants::add_page(&db, &a, "same", "Title of A", "a");
+    tenants::add_page(&db, &b, "same", "Title of B", "b");
+    let title = |t| {
+        db.tenant(t, |conn| {
+            let rows: Vec<T> = prepared("SELECT title FROM pages WHERE slug = $1 AND $1 <> ''")
+                .bind::<Text, _>("same".to_owned())
+                .load(conn)?;
+            Ok(rows.into_iter().map(|r| r.title).collect::<Vec<_>>())
+        })
+        .unwrap()
+    };
+    for _ in 0..8 {
+        // Past PostgreSQL's five custom plans, when a generic plan may take over.
+        assert_eq!(title(&a), ["Title of A"]);
+        assert_eq!(title(&b), ["Title of B"]);
+    }
+    // The statement was kept: the connection holds it prepared.
+    let kept: i64 = db
+        .tenant(&a, |conn| {
+            #[derive(diesel::QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let n: N = diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'SELECT title FROM pages%'",
+            )
+            .get_result(conn)?;
+            Ok(n.n)
+        })
+        .unwrap();
+    assert_eq!(kept, 1);
+}

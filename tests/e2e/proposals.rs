@@ -383,6 +383,28 @@ fn a_proposal_is_published_supported_amended_and_answered() {
 
     // Another tenant's host, and a tenant without the module, know nothing of it.
     assert_eq!(Browser::new(app.http, "prq.test").get(&base).status, 404);
+    // The list's totals, kept by triggers, match the proposals after all of this: the
+    // hidden one is no longer counted for visitors.
+    assert_counts_kept(&mut conn, "t_prp");
+    assert!(anon.get(&base).body.contains("role=\"status\">0 "), "the anonymous list counts no visible proposal");
+}
+
+/// `proposal_counts` (kept by triggers) holds exactly what counting the proposals gives.
+fn assert_counts_kept(conn: &mut diesel::PgConnection, schema: &str) {
+    let groups = count(conn, &format!("SELECT count(*) AS n FROM {schema}.proposals"));
+    assert!(groups > 0, "nothing to compare");
+    let wrong = count(
+        conn,
+        &format!(
+            "SELECT count(*) AS n FROM
+               (SELECT component_id, coalesce(category_id, 0) AS category_id, state, coalesce(answer_state, '') AS answer_state,
+                       hidden_at IS NOT NULL AS hidden, count(*) AS n FROM {schema}.proposals GROUP BY 1, 2, 3, 4, 5) AS real
+               FULL JOIN (SELECT * FROM {schema}.proposal_counts WHERE n > 0) AS kept
+                 USING (component_id, category_id, state, answer_state, hidden)
+              WHERE real.n IS DISTINCT FROM kept.n"
+        ),
+    );
+    assert_eq!(wrong, 0, "proposal_counts differs from the proposals in {wrong} groups");
 }
 
 fn form_attachment(html: &str) -> String {
@@ -611,4 +633,12 @@ fn phases_settings_and_admin_tools_govern_what_can_be_done() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_pra.proposals WHERE state = 'split'"), 1);
     assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM t_pra.proposal_links WHERE kind = 'split'"), 2);
+    // Imported, merged and split: the kept totals still match, and the list says so.
+    assert_counts_kept(&mut conn, "t_pra");
+    let open =
+        count(&mut conn, "SELECT count(*) AS n FROM t_pra.proposals WHERE state = 'published' AND hidden_at IS NULL");
+    assert!(
+        Browser::new(app.http, "pra.test").get(&base).body.contains(&format!("role=\"status\">{open} ")),
+        "the list shows {open}"
+    );
 }

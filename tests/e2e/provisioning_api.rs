@@ -527,6 +527,22 @@ fn an_export_is_downloadable_and_imports_under_a_new_slug_with_the_same_rows_and
     );
     db.tenant(&orig, |c| tenant_core::content::blog::publish(c, tenant_core::names::Locale::Fr, "Résultats", "Texte"))
         .unwrap();
+    // Proposals (one answered, one hidden): their kept counts are not exported but
+    // rebuilt by the triggers as the proposals load back.
+    db.tenant(&orig, |c| {
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(
+                "WITH s AS (INSERT INTO spaces (kind, slug, title) VALUES ('process', 'budget', '{\"fr\": \"Budget\"}') RETURNING id),
+                      k AS (INSERT INTO components (space_id, module, name) SELECT id, 'proposals', '{\"fr\": \"Idées\"}' FROM s RETURNING id)
+                 INSERT INTO proposals (component_id, title, body, answer_state, hidden_at)
+                 SELECT k.id, t, 'Texte', a, h FROM k,
+                   (VALUES ('Un', NULL, NULL::timestamptz), ('Deux', 'accepted', NULL), ('Trois', NULL, now())) AS v (t, a, h)",
+            ),
+            c,
+        )?;
+        Ok(())
+    })
+    .unwrap();
 
     let started = call(&app, "POST", "/api/v1/tenants/orig/exports", &token, "");
     assert_eq!(started.status, 202, "{}", started.body);
@@ -588,7 +604,7 @@ fn an_export_is_downloadable_and_imports_under_a_new_slug_with_the_same_rows_and
         .unwrap()
         .s
     };
-    for table in ["pages", "blog_posts"] {
+    for table in ["pages", "blog_posts", "proposals", "proposal_counts"] {
         assert_eq!(checksum(&mut conn, "t_orig", table), checksum(&mut conn, "t_copy", table), "{table} rows differ");
     }
     // With an export, deleting needs no waiver.

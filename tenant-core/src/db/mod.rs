@@ -7,6 +7,7 @@
 pub mod embedded;
 pub mod listener;
 mod pool;
+pub mod prepared;
 
 use std::fmt;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};

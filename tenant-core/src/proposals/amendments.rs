@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::write::{add_version, Checked};
 use super::Proposal;
+use crate::db::prepared::prepared;
 use crate::error::{CoreError, CoreResult};
 
 #[derive(Clone, Debug, Serialize, QueryableByName)]
@@ -41,7 +42,7 @@ const COLUMNS: &str =
     a.created_at, a.decided_at";
 
 pub fn list(conn: &mut PgConnection, proposal: i64) -> CoreResult<Vec<Amendment>> {
-    Ok(diesel::sql_query(format!(
+    Ok(prepared(format!(
         "SELECT {COLUMNS} FROM proposal_amendments a LEFT JOIN users u ON u.id = a.author_id
          WHERE a.proposal_id = $1 ORDER BY a.id"
     ))
@@ -50,7 +51,7 @@ pub fn list(conn: &mut PgConnection, proposal: i64) -> CoreResult<Vec<Amendment>
 }
 
 pub fn find(conn: &mut PgConnection, proposal: i64, id: i64) -> CoreResult<Option<Amendment>> {
-    Ok(diesel::sql_query(format!(
+    Ok(prepared(format!(
         "SELECT {COLUMNS} FROM proposal_amendments a LEFT JOIN users u ON u.id = a.author_id
          WHERE a.proposal_id = $1 AND a.id = $2"
     ))
@@ -76,7 +77,7 @@ pub fn propose(conn: &mut PgConnection, p: &Proposal, user: i64, checked: &Check
         #[diesel(sql_type = BigInt)]
         id: i64,
     }
-    let r: Option<Id> = diesel::sql_query(
+    let r: Option<Id> = prepared(
         "INSERT INTO proposal_amendments (proposal_id, author_id, base_version, title, body)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (proposal_id, author_id) WHERE state = 'pending' DO NOTHING RETURNING id",
@@ -104,12 +105,10 @@ pub fn decide(conn: &mut PgConnection, p: &Proposal, user: i64, amendment: i64, 
         if a.state != "pending" {
             return Err(CoreError::Conflict(format!("this amendment is already {}", a.state)));
         }
-        diesel::sql_query(
-            "UPDATE proposal_amendments SET state = $2, decided_at = now() WHERE id = $1 AND state = 'pending'",
-        )
-        .bind::<BigInt, _>(a.id)
-        .bind::<Text, _>(if accept { "accepted" } else { "rejected" })
-        .execute(conn)?;
+        prepared("UPDATE proposal_amendments SET state = $2, decided_at = now() WHERE id = $1 AND state = 'pending'")
+            .bind::<BigInt, _>(a.id)
+            .bind::<Text, _>(if accept { "accepted" } else { "rejected" })
+            .execute(conn)?;
         if accept {
             if p.state != "published" {
                 return Err(CoreError::Conflict(format!("this proposal is {}", p.state)));
@@ -120,7 +119,7 @@ pub fn decide(conn: &mut PgConnection, p: &Proposal, user: i64, amendment: i64, 
                 #[diesel(sql_type = Integer)]
                 version: i32,
             }
-            let v: V = diesel::sql_query(
+            let v: V = prepared(
                 "UPDATE proposals SET title = $2, body = $3, body_text = $4, version = version + 1, updated_at = now()
                  WHERE id = $1 RETURNING version",
             )
@@ -137,7 +136,7 @@ pub fn decide(conn: &mut PgConnection, p: &Proposal, user: i64, amendment: i64, 
 
 /// The amendment's author withdraws it while it waits.
 pub fn withdraw(conn: &mut PgConnection, proposal: i64, user: i64, amendment: i64) -> CoreResult<()> {
-    let n = diesel::sql_query(
+    let n = prepared(
         "UPDATE proposal_amendments SET state = 'withdrawn', decided_at = now()
          WHERE id = $1 AND proposal_id = $2 AND author_id = $3 AND state = 'pending'",
     )
@@ -168,7 +167,7 @@ pub struct Version {
 }
 
 pub fn versions(conn: &mut PgConnection, proposal: i64) -> CoreResult<Vec<Version>> {
-    Ok(diesel::sql_query(
+    Ok(prepared(
         "SELECT v.version, v.title, v.body, u.nickname AS author, v.cause, v.created_at
          FROM proposal_versions v LEFT JOIN users u ON u.id = v.author_id
          WHERE v.proposal_id = $1 ORDER BY v.version",

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::write::{add_version, check, Draft};
 use super::{search_config, Category, Settings};
+use crate::db::prepared::prepared;
 use crate::error::{CoreError, CoreResult};
 use crate::names::Locale;
 
@@ -49,7 +50,7 @@ pub struct ExportRow {
 
 /// Every visible proposal of a component (hidden ones are left out of open data).
 pub fn export(conn: &mut PgConnection, component_id: i64, categories: &[Category]) -> CoreResult<Vec<ExportRow>> {
-    let mut rows: Vec<ExportRow> = diesel::sql_query(
+    let mut rows: Vec<ExportRow> = prepared(
         "SELECT p.id, p.title, p.body_text AS body, p.category_id, '' AS category, p.address, p.state, p.answer_state,
                 p.answer, p.supports_count AS supports, p.comments_count AS comments, u.nickname AS author, p.published_at
          FROM proposals p LEFT JOIN users u ON u.id = p.author_id
@@ -195,7 +196,7 @@ pub fn import(
                 #[diesel(sql_type = BigInt)]
                 id: i64,
             }
-            let row: Id = diesel::sql_query(
+            let row: Id = prepared(
                 "INSERT INTO proposals (component_id, author_id, title, body, body_text, category_id, address, search_config)
                  VALUES ($1, NULL, $2, $3, $4, $5, $6, $7::regconfig) RETURNING id",
             )

@@ -17,6 +17,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use serde::Serialize;
 
+use crate::db::prepared::prepared;
 use crate::error::CoreResult;
 use crate::names::Locale;
 
@@ -99,17 +100,9 @@ pub fn list(
     filter: &Filter,
     locale: Locale,
 ) -> CoreResult<(Vec<ProposalCard>, i64)> {
-    let state_sql = match filter.state.as_str() {
-        "accepted" => "p.state = 'published' AND p.answer_state = 'accepted'",
-        "rejected" => "p.state = 'published' AND p.answer_state = 'rejected'",
-        "evaluating" => "p.state = 'published' AND p.answer_state = 'evaluating'",
-        "not_answered" => "p.state = 'published' AND p.answer_state IS NULL",
-        "withdrawn" => "p.state = 'withdrawn'",
-        "all" => "TRUE",
-        _ => "p.state = 'published'",
-    };
+    let state_cond = state_sql(&filter.state, false);
     let search = filter.search.trim();
-    let mut where_sql = format!("p.component_id = $1 AND {state_sql}");
+    let mut where_sql = format!("p.component_id = $1 AND {state_cond}");
     if !filter.include_hidden {
         where_sql.push_str(" AND p.hidden_at IS NULL");
     }
@@ -133,24 +126,21 @@ pub fn list(
     // The page's ids (and their place in the order), then their rows.
     let (page_sql, page_order) = match order_sql {
         Some(order) => (
-            format!(
-                "SELECT p.id FROM proposals p WHERE {where_sql} ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {offset}"
-            ),
+            format!("SELECT p.id FROM proposals p WHERE {where_sql} ORDER BY {order} LIMIT $7 OFFSET $8"),
             order.to_owned(),
         ),
         None => {
             // From the start to the end of the shuffle, then from its beginning to the start.
-            let upto = offset + PAGE_SIZE;
             let part = |n: u8, cmp: &str| {
                 format!(
                     "(SELECT p.id, {n} AS part, hashint8extended(p.id, 0) AS k FROM proposals p
                       WHERE {where_sql} AND hashint8extended(p.id, 0) {cmp} $6
-                      ORDER BY hashint8extended(p.id, 0), p.id LIMIT {upto})"
+                      ORDER BY hashint8extended(p.id, 0), p.id LIMIT $7 + $8)"
                 )
             };
             (
                 format!(
-                    "SELECT id, part, k FROM ({} UNION ALL {}) AS s ORDER BY part, k, id LIMIT {PAGE_SIZE} OFFSET {offset}",
+                    "SELECT id, part, k FROM ({} UNION ALL {}) AS s ORDER BY part, k, id LIMIT $7 OFFSET $8",
                     part(0, ">="),
                     part(1, "<")
                 ),
@@ -168,20 +158,39 @@ pub fn list(
          ORDER BY {page_order}"
     );
     let config = search_config(locale);
-    let cards: Vec<ProposalCard> = diesel::sql_query(sql)
+    let cards: Vec<ProposalCard> = prepared(sql)
         .bind::<BigInt, _>(component_id)
         .bind::<Nullable<BigInt>, _>(filter.category)
         .bind::<Nullable<BigInt>, _>(filter.author)
         .bind::<Text, _>(search)
         .bind::<Text, _>(config)
         .bind::<BigInt, _>(shuffle_start(filter.seed))
+        .bind::<BigInt, _>(PAGE_SIZE)
+        .bind::<BigInt, _>(offset)
         .load(conn)?;
     #[derive(QueryableByName)]
     struct Total {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let total: Total = diesel::sql_query(format!("SELECT count(*) AS n FROM proposals p WHERE {where_sql}"))
+    // Without a search or an author, the total comes from the counts the triggers keep
+    // (tenant migration 000011); otherwise the matching proposals are counted.
+    let count_sql = if search.is_empty() && filter.author.is_none() {
+        let mut sql = format!(
+            "SELECT coalesce(sum(n), 0)::int8 AS n FROM proposal_counts p WHERE p.component_id = $1 AND {}",
+            state_sql(&filter.state, true)
+        );
+        if !filter.include_hidden {
+            sql.push_str(" AND NOT p.hidden");
+        }
+        if filter.category.is_some() {
+            sql.push_str(" AND p.category_id = $2");
+        }
+        sql
+    } else {
+        format!("SELECT count(*) AS n FROM proposals p WHERE {where_sql}")
+    };
+    let total: Total = prepared(count_sql)
         .bind::<BigInt, _>(component_id)
         .bind::<Nullable<BigInt>, _>(filter.category)
         .bind::<Nullable<BigInt>, _>(filter.author)
@@ -189,6 +198,21 @@ pub fn list(
         .bind::<Text, _>(config)
         .get_result(conn)?;
     Ok((cards, total.n))
+}
+
+/// [`list`]'s state filter, on `proposals` or on `proposal_counts` (where no answer
+/// is `''` rather than NULL).
+fn state_sql(state: &str, counts: bool) -> &'static str {
+    match state {
+        "accepted" => "p.state = 'published' AND p.answer_state = 'accepted'",
+        "rejected" => "p.state = 'published' AND p.answer_state = 'rejected'",
+        "evaluating" => "p.state = 'published' AND p.answer_state = 'evaluating'",
+        "not_answered" if counts => "p.state = 'published' AND p.answer_state = ''",
+        "not_answered" => "p.state = 'published' AND p.answer_state IS NULL",
+        "withdrawn" => "p.state = 'withdrawn'",
+        "all" => "TRUE",
+        _ => "p.state = 'published'",
+    }
 }
 
 /// Where a seed starts reading the shuffle: spread evenly over the keys' range.
@@ -249,7 +273,7 @@ const PROPOSAL_COLUMNS: &str = "p.id, p.component_id, p.author_id, u.nickname AS
 
 /// A proposal of a component (hidden ones included: the caller decides who sees them).
 pub fn find(conn: &mut PgConnection, component_id: i64, id: i64) -> CoreResult<Option<Proposal>> {
-    Ok(diesel::sql_query(format!(
+    Ok(prepared(format!(
         "SELECT {PROPOSAL_COLUMNS} FROM proposals p LEFT JOIN users u ON u.id = p.author_id
          WHERE p.id = $1 AND p.component_id = $2"
     ))
@@ -261,7 +285,7 @@ pub fn find(conn: &mut PgConnection, component_id: i64, id: i64) -> CoreResult<O
 
 /// A proposal by id alone (for cross-module lookups: comments, reports, follows).
 pub fn find_by_id(conn: &mut PgConnection, id: i64) -> CoreResult<Option<Proposal>> {
-    Ok(diesel::sql_query(format!(
+    Ok(prepared(format!(
         "SELECT {PROPOSAL_COLUMNS} FROM proposals p LEFT JOIN users u ON u.id = p.author_id WHERE p.id = $1"
     ))
     .bind::<BigInt, _>(id)
@@ -284,7 +308,7 @@ pub struct Link {
 }
 
 pub fn links(conn: &mut PgConnection, id: i64) -> CoreResult<Vec<Link>> {
-    Ok(diesel::sql_query(
+    Ok(prepared(
         "SELECT p.id, p.title, l.kind, 'to' AS direction FROM proposal_links l JOIN proposals p ON p.id = l.to_id
           WHERE l.from_id = $1
          UNION ALL

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::Settings;
+use crate::db::prepared::prepared;
 use crate::error::{CoreError, CoreResult};
 
 #[derive(QueryableByName)]
@@ -17,16 +18,15 @@ struct N {
 
 /// Supports this person has given in the component.
 pub fn given(conn: &mut PgConnection, component_id: i64, user: i64) -> CoreResult<i64> {
-    let n: N =
-        diesel::sql_query("SELECT count(*) AS n FROM proposal_supports WHERE component_id = $1 AND user_id = $2")
-            .bind::<BigInt, _>(component_id)
-            .bind::<BigInt, _>(user)
-            .get_result(conn)?;
+    let n: N = prepared("SELECT count(*) AS n FROM proposal_supports WHERE component_id = $1 AND user_id = $2")
+        .bind::<BigInt, _>(component_id)
+        .bind::<BigInt, _>(user)
+        .get_result(conn)?;
     Ok(n.n)
 }
 
 pub fn has_supported(conn: &mut PgConnection, proposal: i64, user: i64) -> CoreResult<bool> {
-    let n: N = diesel::sql_query("SELECT count(*) AS n FROM proposal_supports WHERE proposal_id = $1 AND user_id = $2")
+    let n: N = prepared("SELECT count(*) AS n FROM proposal_supports WHERE proposal_id = $1 AND user_id = $2")
         .bind::<BigInt, _>(proposal)
         .bind::<BigInt, _>(user)
         .get_result(conn)?;
@@ -41,7 +41,7 @@ pub fn supported_among(conn: &mut PgConnection, user: i64, ids: &[i64]) -> CoreR
         proposal_id: i64,
     }
     let rows: Vec<Id> =
-        diesel::sql_query("SELECT proposal_id FROM proposal_supports WHERE user_id = $1 AND proposal_id = ANY($2)")
+        prepared("SELECT proposal_id FROM proposal_supports WHERE user_id = $1 AND proposal_id = ANY($2)")
             .bind::<BigInt, _>(user)
             .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
             .load(conn)?;
@@ -66,7 +66,7 @@ pub fn support(
     settings: &Settings,
 ) -> CoreResult<Outcome> {
     conn.transaction(|conn| {
-        diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind::<BigInt, _>(user).execute(conn)?;
+        prepared("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind::<BigInt, _>(user).execute(conn)?;
         #[derive(QueryableByName)]
         struct State {
             #[diesel(sql_type = diesel::sql_types::Text)]
@@ -74,7 +74,7 @@ pub fn support(
             #[diesel(sql_type = diesel::sql_types::Bool)]
             hidden: bool,
         }
-        let p: Option<State> = diesel::sql_query(
+        let p: Option<State> = prepared(
             "SELECT state, hidden_at IS NOT NULL AS hidden FROM proposals WHERE id = $1 AND component_id = $2",
         )
         .bind::<BigInt, _>(proposal)
@@ -97,12 +97,12 @@ pub fn support(
                 "you have used all your {limit} supports in this component: withdraw one to support another proposal"
             )));
         }
-        diesel::sql_query("INSERT INTO proposal_supports (proposal_id, user_id, component_id) VALUES ($1, $2, $3)")
+        prepared("INSERT INTO proposal_supports (proposal_id, user_id, component_id) VALUES ($1, $2, $3)")
             .bind::<BigInt, _>(proposal)
             .bind::<BigInt, _>(user)
             .bind::<BigInt, _>(component_id)
             .execute(conn)?;
-        diesel::sql_query("UPDATE proposals SET supports_count = supports_count + 1 WHERE id = $1")
+        prepared("UPDATE proposals SET supports_count = supports_count + 1 WHERE id = $1")
             .bind::<BigInt, _>(proposal)
             .execute(conn)?;
         Ok(Outcome::Added)
@@ -112,15 +112,13 @@ pub fn support(
 /// Withdraws a support; doing it twice changes nothing.
 pub fn unsupport(conn: &mut PgConnection, component_id: i64, proposal: i64, user: i64) -> CoreResult<bool> {
     conn.transaction(|conn| {
-        let n = diesel::sql_query(
-            "DELETE FROM proposal_supports WHERE proposal_id = $1 AND user_id = $2 AND component_id = $3",
-        )
-        .bind::<BigInt, _>(proposal)
-        .bind::<BigInt, _>(user)
-        .bind::<BigInt, _>(component_id)
-        .execute(conn)?;
+        let n = prepared("DELETE FROM proposal_supports WHERE proposal_id = $1 AND user_id = $2 AND component_id = $3")
+            .bind::<BigInt, _>(proposal)
+            .bind::<BigInt, _>(user)
+            .bind::<BigInt, _>(component_id)
+            .execute(conn)?;
         if n > 0 {
-            diesel::sql_query("UPDATE proposals SET supports_count = supports_count - 1 WHERE id = $1")
+            prepared("UPDATE proposals SET supports_count = supports_count - 1 WHERE id = $1")
                 .bind::<BigInt, _>(proposal)
                 .execute(conn)?;
         }

@@ -7,6 +7,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::{search_config, Proposal, Settings};
+use crate::db::prepared::prepared;
 use crate::error::{CoreError, CoreResult};
 use crate::names::Locale;
 use crate::richtext;
@@ -69,7 +70,7 @@ fn check_category(conn: &mut PgConnection, component_id: i64, category: Option<i
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let n: N = diesel::sql_query(
+    let n: N = prepared(
         "SELECT count(*) AS n FROM space_categories c JOIN components k ON k.space_id = c.space_id
          WHERE c.id = $1 AND k.id = $2",
     )
@@ -107,7 +108,7 @@ pub fn publish(
                 #[diesel(sql_type = BigInt)]
                 id: i64,
             }
-            let existing: Option<Id> = diesel::sql_query("SELECT id FROM proposals WHERE submission_key = $1")
+            let existing: Option<Id> = prepared("SELECT id FROM proposals WHERE submission_key = $1")
                 .bind::<SqlUuid, _>(key)
                 .get_result(conn)
                 .optional()?;
@@ -119,13 +120,13 @@ pub fn publish(
         if let (Some(user), n) = (author, settings.proposals_per_person) {
             if n > 0 {
                 // Serialise this person's publications so the limit holds under concurrency.
-                diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind::<BigInt, _>(user).execute(conn)?;
+                prepared("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind::<BigInt, _>(user).execute(conn)?;
                 #[derive(QueryableByName)]
                 struct N {
                     #[diesel(sql_type = BigInt)]
                     n: i64,
                 }
-                let mine: N = diesel::sql_query(
+                let mine: N = prepared(
                     "SELECT count(*) AS n FROM proposals WHERE component_id = $1 AND author_id = $2 AND state = 'published'",
                 )
                 .bind::<BigInt, _>(component_id)
@@ -143,7 +144,7 @@ pub fn publish(
             #[diesel(sql_type = BigInt)]
             id: i64,
         }
-        let row: Option<Id> = diesel::sql_query(
+        let row: Option<Id> = prepared(
             "INSERT INTO proposals (component_id, author_id, title, body, body_text, category_id, address,
                                     submission_key, search_config)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::regconfig)
@@ -168,7 +169,7 @@ pub fn publish(
                 #[diesel(sql_type = BigInt)]
                 id: i64,
             }
-            let e: Id2 = diesel::sql_query("SELECT id FROM proposals WHERE submission_key = $1")
+            let e: Id2 = prepared("SELECT id FROM proposals WHERE submission_key = $1")
                 .bind::<Nullable<SqlUuid>, _>(submission_key)
                 .get_result(conn)?;
             return Ok(Published::AlreadyPublished(e.id));
@@ -189,7 +190,7 @@ pub(crate) fn add_version(
     cause: &str,
     amendment: Option<i64>,
 ) -> CoreResult<()> {
-    diesel::sql_query(
+    prepared(
         "INSERT INTO proposal_versions (proposal_id, version, title, body, author_id, cause, amendment_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -233,7 +234,7 @@ pub fn edit(
             #[diesel(sql_type = Integer)]
             version: i32,
         }
-        let v: V = diesel::sql_query(
+        let v: V = prepared(
             "UPDATE proposals SET title = $2, body = $3, body_text = $4, category_id = $5, address = $6,
                     version = version + 1, updated_at = now()
              WHERE id = $1 AND state = 'published' RETURNING version",
@@ -255,7 +256,7 @@ pub fn withdraw(conn: &mut PgConnection, p: &Proposal, user: i64) -> CoreResult<
     if p.author_id != Some(user) {
         return Err(CoreError::Forbidden("only the author can withdraw a proposal".into()));
     }
-    let n = diesel::sql_query(
+    let n = prepared(
         "UPDATE proposals SET state = 'withdrawn', withdrawn_at = now(), updated_at = now()
          WHERE id = $1 AND state = 'published'",
     )
@@ -288,12 +289,12 @@ pub fn answer(conn: &mut PgConnection, id: i64, state: &str, text: &str) -> Core
             #[diesel(sql_type = Nullable<Text>)]
             answer_state: Option<String>,
         }
-        let prev: Option<Prev> = diesel::sql_query("SELECT answer_state FROM proposals WHERE id = $1 FOR UPDATE")
+        let prev: Option<Prev> = prepared("SELECT answer_state FROM proposals WHERE id = $1 FOR UPDATE")
             .bind::<BigInt, _>(id)
             .get_result(conn)
             .optional()?;
         let prev = prev.ok_or_else(|| CoreError::NotFound("no such proposal".into()))?;
-        diesel::sql_query(
+        prepared(
             "UPDATE proposals SET answer_state = $2, answer = $3, answered_at = now(), updated_at = now() WHERE id = $1",
         )
         .bind::<BigInt, _>(id)
@@ -306,12 +307,10 @@ pub fn answer(conn: &mut PgConnection, id: i64, state: &str, text: &str) -> Core
 
 /// Hides or shows a proposal (moderation); hidden proposals are seen by admins only.
 pub fn set_hidden(conn: &mut PgConnection, id: i64, hidden: bool) -> CoreResult<()> {
-    diesel::sql_query(
-        "UPDATE proposals SET hidden_at = CASE WHEN $2 THEN coalesce(hidden_at, now()) END WHERE id = $1",
-    )
-    .bind::<BigInt, _>(id)
-    .bind::<diesel::sql_types::Bool, _>(hidden)
-    .execute(conn)?;
+    prepared("UPDATE proposals SET hidden_at = CASE WHEN $2 THEN coalesce(hidden_at, now()) END WHERE id = $1")
+        .bind::<BigInt, _>(id)
+        .bind::<diesel::sql_types::Bool, _>(hidden)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -402,7 +401,7 @@ fn insert_official(conn: &mut PgConnection, component_id: i64, c: &Checked, loca
         #[diesel(sql_type = BigInt)]
         id: i64,
     }
-    let row: Id = diesel::sql_query(
+    let row: Id = prepared(
         "INSERT INTO proposals (component_id, author_id, title, body, body_text, category_id, address, search_config)
          VALUES ($1, NULL, $2, $3, $4, $5, $6, $7::regconfig) RETURNING id",
     )
@@ -421,17 +420,17 @@ fn insert_official(conn: &mut PgConnection, component_id: i64, c: &Checked, loca
 /// Links `from` proposals to `to`, marks them, and gives `to` their supporters.
 fn relink(conn: &mut PgConnection, from: &[i64], to: i64, kind: &str) -> CoreResult<()> {
     for f in from {
-        diesel::sql_query("INSERT INTO proposal_links (from_id, to_id, kind) VALUES ($1, $2, $3)")
+        prepared("INSERT INTO proposal_links (from_id, to_id, kind) VALUES ($1, $2, $3)")
             .bind::<BigInt, _>(f)
             .bind::<BigInt, _>(to)
             .bind::<Text, _>(kind)
             .execute(conn)?;
-        diesel::sql_query("UPDATE proposals SET state = $2, updated_at = now() WHERE id = $1")
+        prepared("UPDATE proposals SET state = $2, updated_at = now() WHERE id = $1")
             .bind::<BigInt, _>(f)
             .bind::<Text, _>(kind)
             .execute(conn)?;
     }
-    diesel::sql_query(
+    prepared(
         "INSERT INTO proposal_supports (proposal_id, user_id, component_id)
          SELECT DISTINCT $1::bigint, s.user_id, s.component_id FROM proposal_supports s WHERE s.proposal_id = ANY($2)
          ON CONFLICT DO NOTHING",
@@ -439,7 +438,7 @@ fn relink(conn: &mut PgConnection, from: &[i64], to: i64, kind: &str) -> CoreRes
     .bind::<BigInt, _>(to)
     .bind::<diesel::sql_types::Array<BigInt>, _>(from)
     .execute(conn)?;
-    diesel::sql_query(
+    prepared(
         "UPDATE proposals SET supports_count = (SELECT count(*) FROM proposal_supports WHERE proposal_id = $1) WHERE id = $1",
     )
     .bind::<BigInt, _>(to)

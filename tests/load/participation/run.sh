@@ -14,6 +14,7 @@
 #   DURATION=10s CONNECTIONS=32 bash tests/load/participation/run.sh
 #   CIVITAS_BIN=target/release/civitas bash tests/load/participation/run.sh   # no build
 #   PERF=1 RUNS="list show" bash tests/load/participation/run.sh  # with perf profiles
+#   KEEP_DATA=1 bash tests/load/participation/run.sh   # keep the data folder (to profile again)
 # Results: target/bench-participation/<time>/ (wrk outputs, summary.txt).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -50,7 +51,7 @@ sampler_pid=""
 cleanup() {
   [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$data"
+  if [ -n "${KEEP_DATA:-}" ]; then echo "data kept in $data (server: $bin serve with CIVITAS_DATA_DIR=$data)"; else rm -rf "$data"; fi
 }
 trap cleanup EXIT
 fail() { echo "BENCHMARK FAILED: $*" >&2; exit 1; }
