@@ -60,6 +60,8 @@ pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
         blobs: Arc::new(LocalBlobStore::new(settings.blobs_dir())),
         trusted_proxies: settings.trusted_proxies.clone().into(),
         identity,
+        versions: Arc::default(),
+        places: Arc::default(),
     })
 }
 

@@ -22,4 +22,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[IpAddr]>,
     /// Accounts, sessions, mail, identity providers.
     pub identity: Arc<Identity>,
+    /// Which tenants' places changed (told by the directory watcher).
+    pub versions: Arc<tenant_core::content_versions::ContentVersions>,
+    /// Component pages' places, kept until their tenant's version moves.
+    pub places: Arc<tenant_core::spaces::PlaceCache>,
 }

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod comments;
 pub mod components;
 pub mod content;
+pub mod content_versions;
 pub mod db;
 pub mod directory;
 pub mod error;

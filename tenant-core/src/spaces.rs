@@ -1,7 +1,8 @@
 //! Participatory spaces: processes (with phases, one active at a time) and
 //! assemblies, published or not, public or private (members only). Texts are kept
 //! per locale and read in the visitor's language, else the tenant's default.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::PgConnection;
@@ -9,12 +10,13 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 
+use crate::content_versions::{ContentVersions, Version};
 use crate::db::prepared::prepared;
 use crate::error::{CoreError, CoreResult};
-use crate::names::Locale;
+use crate::names::{Locale, SchemaName};
 use crate::schema::tenant::{space_members, space_phases, spaces};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpaceKind {
     Process,
@@ -291,21 +293,8 @@ pub fn find_visible(
         .first(conn)
         .optional()?;
     let Some(row) = row else { return Ok(None) };
-    let allowed = match viewer {
-        Viewer::Admin => true,
-        _ if row.published_at.is_none() => false,
-        _ if !row.private => true,
-        Viewer::Anonymous => false,
-        Viewer::Participant(user) => {
-            let n: i64 = space_members::table
-                .filter(space_members::space_id.eq(row.id))
-                .filter(space_members::user_id.eq(user))
-                .count()
-                .get_result(conn)?;
-            n > 0
-        }
-    };
-    if !allowed {
+    let access = Access { published: row.published_at.is_some(), private: row.private };
+    if !access.allows(conn, row.id, viewer)? {
         return Ok(None);
     }
     let phases: Vec<PhaseRow> = space_phases::table
@@ -371,8 +360,6 @@ struct PlaceRow {
     private: bool,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
     published_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    member: bool,
     #[diesel(sql_type = diesel::sql_types::Jsonb)]
     phases: serde_json::Value,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
@@ -396,42 +383,66 @@ pub fn find_place(
     viewer: Viewer,
     order: &[Locale],
 ) -> CoreResult<Option<Place>> {
-    let member_of = match viewer {
-        Viewer::Participant(user) => user,
-        // Account ids start at 1: 0 is nobody's.
-        Viewer::Anonymous | Viewer::Admin => 0,
-    };
+    let Some((place, access)) = load_place(conn, kind, slug, component_id, order)? else { return Ok(None) };
+    Ok(access.allows(conn, place.space.id, viewer)?.then_some(place))
+}
+
+/// Who a space is for: what [`find_visible`] checks for a viewer.
+#[derive(Clone, Copy, Debug)]
+pub struct Access {
+    pub published: bool,
+    pub private: bool,
+}
+
+impl Access {
+    /// Whether `viewer` may see the space (a membership is looked up only for a
+    /// participant at a private space).
+    pub fn allows(self, conn: &mut PgConnection, space_id: i64, viewer: Viewer) -> CoreResult<bool> {
+        Ok(match viewer {
+            Viewer::Admin => true,
+            _ if !self.published => false,
+            _ if !self.private => true,
+            Viewer::Anonymous => false,
+            Viewer::Participant(user) => {
+                let n: i64 = space_members::table
+                    .filter(space_members::space_id.eq(space_id))
+                    .filter(space_members::user_id.eq(user))
+                    .count()
+                    .get_result(conn)?;
+                n > 0
+            }
+        })
+    }
+}
+
+/// The place whoever looks, and who may see it.
+fn load_place(
+    conn: &mut PgConnection,
+    kind: SpaceKind,
+    slug: &str,
+    component_id: i64,
+    order: &[Locale],
+) -> CoreResult<Option<(Place, Access)>> {
     let row: Option<PlaceRow> = prepared(
         "SELECT s.id, s.kind, s.slug, s.title, s.subtitle, s.description, s.hero_image_key, s.start_date,
                 s.end_date, s.private, s.published_at,
-                s.private AND EXISTS (SELECT 1 FROM space_members m WHERE m.space_id = s.id AND m.user_id = $3) AS member,
                 coalesce((SELECT jsonb_agg(jsonb_build_array(ph.id, ph.position, ph.title, ph.description,
                                                              ph.start_date, ph.end_date, ph.active) ORDER BY ph.position)
                           FROM space_phases ph WHERE ph.space_id = s.id), '[]') AS phases,
                 (SELECT to_jsonb(c) FROM (SELECT c.id, c.space_id, c.module, c.name, c.position, c.settings,
                                                  c.phase_settings, c.published_at
-                                          FROM components c WHERE c.id = $4 AND c.space_id = s.id) c) AS component,
+                                          FROM components c WHERE c.id = $3 AND c.space_id = s.id) c) AS component,
                 coalesce((SELECT jsonb_agg(jsonb_build_array(k.id, k.name) ORDER BY k.position, k.id)
                           FROM space_categories k WHERE k.space_id = s.id), '[]') AS categories
          FROM spaces s WHERE s.kind = $1 AND s.slug = $2",
     )
     .bind::<diesel::sql_types::Text, _>(kind.as_str())
     .bind::<diesel::sql_types::Text, _>(slug)
-    .bind::<diesel::sql_types::BigInt, _>(member_of)
     .bind::<diesel::sql_types::BigInt, _>(component_id)
     .get_result(conn)
     .optional()?;
     let Some(r) = row else { return Ok(None) };
-    let allowed = match viewer {
-        Viewer::Admin => true,
-        _ if r.published_at.is_none() => false,
-        _ if !r.private => true,
-        Viewer::Anonymous => false,
-        Viewer::Participant(_) => r.member,
-    };
-    if !allowed {
-        return Ok(None);
-    }
+    let access = Access { published: r.published_at.is_some(), private: r.private };
     let phases: Vec<PhaseRow> = serde_json::from_value(r.phases).map_err(json_error)?;
     let phases = phases
         .into_iter()
@@ -463,7 +474,90 @@ pub fn find_place(
         },
         order,
     );
-    Ok(Some(Place { space, phases, component, categories }))
+    Ok(Some((Place { space, phases, component, categories }, access)))
+}
+
+/// Places read by component pages, kept in memory per tenant schema until that
+/// tenant's places change ([`ContentVersions`]) or for [`PlaceCache::MAX_AGE`] at most.
+/// The component pages of a busy space no longer read the space, its phases, the
+/// component and the categories on every request (see BENCHMARKS.md).
+#[derive(Default)]
+pub struct PlaceCache {
+    entries: parking_lot::RwLock<HashMap<PlaceKey, CachedPlace>>,
+    pub hits: std::sync::atomic::AtomicU64,
+    pub misses: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct PlaceKey {
+    schema: String,
+    kind: SpaceKind,
+    slug: String,
+    component: i64,
+    order: Vec<Locale>,
+}
+
+struct CachedPlace {
+    version: Version,
+    at: std::time::Instant,
+    place: Arc<(Place, Access)>,
+}
+
+impl PlaceCache {
+    /// A safety net: even without a notification, a place is read again after this.
+    pub const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+    const MAX_ENTRIES: usize = 20_000;
+
+    /// [`find_place`] through the cache. `conn` must be scoped to `schema`'s tenant.
+    #[allow(clippy::too_many_arguments)]
+    pub fn find_place(
+        &self,
+        versions: &ContentVersions,
+        schema: &SchemaName,
+        conn: &mut PgConnection,
+        kind: SpaceKind,
+        slug: &str,
+        component_id: i64,
+        viewer: Viewer,
+        order: &[Locale],
+    ) -> CoreResult<Option<Place>> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let key = PlaceKey {
+            schema: schema.as_str().to_owned(),
+            kind,
+            slug: slug.to_owned(),
+            component: component_id,
+            order: order.to_vec(),
+        };
+        // The version is read before the database: a change committed after this
+        // read bumps it, so what is stored below is never taken for newer than it is.
+        let version = versions.get(schema.as_str());
+        let cached = self
+            .entries
+            .read()
+            .get(&key)
+            .filter(|e| e.version == version && e.at.elapsed() < Self::MAX_AGE)
+            .map(|e| Arc::clone(&e.place));
+        let found = match cached {
+            Some(found) => {
+                self.hits.fetch_add(1, Relaxed);
+                found
+            }
+            None => {
+                self.misses.fetch_add(1, Relaxed);
+                let Some(loaded) = load_place(conn, kind, slug, component_id, order)? else { return Ok(None) };
+                let loaded = Arc::new(loaded);
+                let mut entries = self.entries.write();
+                if entries.len() >= Self::MAX_ENTRIES {
+                    entries.clear();
+                }
+                entries.insert(key, CachedPlace { version, at: std::time::Instant::now(), place: Arc::clone(&loaded) });
+                loaded
+            }
+        };
+        let (place, access) = &*found;
+        Ok(access.allows(conn, place.space.id, viewer)?.then(|| place.clone()))
+    }
 }
 
 /// Every space, published or not, for the tenant's administrators.

@@ -642,3 +642,56 @@ fn phases_settings_and_admin_tools_govern_what_can_be_done() {
         "the list shows {open}"
     );
 }
+
+#[test]
+fn component_pages_see_a_change_made_outside_the_admin_pages_within_a_second() {
+    // Places are kept in memory per tenant; the database's notification (a trigger on
+    // spaces, phases, components, categories and members) drops them on every server.
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let tenant = tenants::create(&db, "prn", &["prn.test"], &["proposals"]);
+    let other = tenants::create(&db, "pro", &["pro.test"], &["proposals"]);
+    let place = setup(&db, &tenant, &Settings::default());
+    let other_place = setup(&db, &other, &Settings::default());
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let mut conn = tdb.conn();
+    let mut anon = Browser::new(app.http, "prn.test");
+    let page = anon.get(&place.base);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Idées"), "{}", page.body);
+    assert_eq!(anon.get(&place.base).status, 200, "read again, from memory");
+    let within_a_second = |check: &mut dyn FnMut() -> bool| {
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(1) {
+            if check() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    };
+    // Renamed straight in the database (as a script or an import would).
+    count(
+        &mut conn,
+        &format!(
+            "WITH u AS (UPDATE t_prn.components SET name = '{{\"fr\": \"Vos projets\"}}' WHERE id = {} RETURNING 1)
+             SELECT count(*) AS n FROM u",
+            place.component
+        ),
+    );
+    assert!(within_a_second(&mut || anon.get(&place.base).body.contains("Vos projets")), "the new name shows");
+    // Unpublished the same way: the page is gone for visitors.
+    count(
+        &mut conn,
+        &format!(
+            "WITH u AS (UPDATE t_prn.components SET published_at = NULL WHERE id = {} RETURNING 1)
+             SELECT count(*) AS n FROM u",
+            place.component
+        ),
+    );
+    assert!(within_a_second(&mut || anon.get(&place.base).status == 404), "the unpublished component is gone");
+    // The other tenant's page, with the same path, is untouched.
+    let theirs = Browser::new(app.http, "pro.test").get(&other_place.base);
+    assert_eq!(theirs.status, 200);
+    assert!(theirs.body.contains("Idées") && !theirs.body.contains("Vos projets"));
+}

@@ -98,7 +98,12 @@ pub fn serve_state(settings: &Settings, state: AppState) -> anyhow::Result<()> {
     if let Err(e) = state.directory.reload(&state.db) {
         tracing::warn!(error = %e, "tenant directory not loaded yet; /readyz says 503 until it is");
     }
-    let _watcher = DirectoryWatcher::spawn(state.db.clone(), Arc::clone(&state.directory), WatchOptions::default())?;
+    let _watcher = DirectoryWatcher::spawn(
+        state.db.clone(),
+        Arc::clone(&state.directory),
+        Arc::clone(&state.versions),
+        WatchOptions::default(),
+    )?;
     let (prov, runner) = provisioning_state(settings, &state)?;
     let _workers = runner.spawn_workers(2, "serve")?;
     // The staff overview's accounts, files and last sign-in, measured every 10 minutes.

@@ -43,9 +43,19 @@ pub async fn resolve_tenant(
         req.extensions_mut().insert(found.tenant);
         return Ok(req.into_response(res));
     }
+    // An administrator's change to spaces, phases, components, categories or members
+    // reaches this server's place cache as soon as it is answered, before the
+    // notification the database sends every server (content_versions).
+    let admin_write = !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD)
+        && req.path().starts_with("/admin/");
+    let schema = admin_write.then(|| found.tenant.schema.as_str().to_owned());
     req.extensions_mut().insert(found.tenant);
     req.extensions_mut().insert(host);
-    next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+    let res = next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    if let Some(schema) = schema {
+        state.versions.bump(&schema);
+    }
+    res
 }
 
 /// The answer for a request that belongs to no tenant: the neutral error page, or the

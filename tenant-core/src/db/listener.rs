@@ -1,13 +1,13 @@
 //! Keeps a [`Directory`] fresh: `LISTEN civitas_directory` on a dedicated connection,
 //! reload on every notification, and a periodic full reload as a safety net for
-//! anything missed while the connection was down.
+//! anything missed while the connection was down. The same connection hears
+//! `civitas_content` (a tenant's places changed) for [`ContentVersions`].
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use diesel::RunQueryDsl;
-
+use crate::content_versions::{self, ContentVersions};
 use crate::db::Db;
 use crate::directory::Directory;
 
@@ -33,12 +33,17 @@ impl Default for WatchOptions {
 }
 
 impl DirectoryWatcher {
-    pub fn spawn(db: Db, directory: Arc<Directory>, options: WatchOptions) -> std::io::Result<Self> {
+    pub fn spawn(
+        db: Db,
+        directory: Arc<Directory>,
+        versions: Arc<ContentVersions>,
+        options: WatchOptions,
+    ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("directory-watch".into())
-            .spawn(move || watch(&db, &directory, &flag, options))?;
+            .spawn(move || watch(&db, &directory, &versions, &flag, options))?;
         Ok(Self { stop, thread: Some(thread) })
     }
 }
@@ -52,7 +57,7 @@ impl Drop for DirectoryWatcher {
     }
 }
 
-fn watch(db: &Db, directory: &Directory, stop: &AtomicBool, options: WatchOptions) {
+fn watch(db: &Db, directory: &Directory, versions: &ContentVersions, stop: &AtomicBool, options: WatchOptions) {
     let mut backoff = Duration::from_millis(200);
     while !stop.load(Ordering::Relaxed) {
         let mut conn = match db.dedicated() {
@@ -64,7 +69,8 @@ fn watch(db: &Db, directory: &Directory, stop: &AtomicBool, options: WatchOption
                 continue;
             }
         };
-        if let Err(e) = diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn) {
+        let listen = format!("LISTEN {CHANNEL}; LISTEN {}", content_versions::CHANNEL);
+        if let Err(e) = diesel::connection::SimpleConnection::batch_execute(&mut conn, &listen) {
             tracing::warn!(error = %e, "LISTEN failed; retrying");
             sleep_unless_stopped(backoff, stop);
             continue;
@@ -73,12 +79,14 @@ fn watch(db: &Db, directory: &Directory, stop: &AtomicBool, options: WatchOption
         // Anything may have changed while we were not listening.
         let mut last_full = Instant::now();
         let mut retry = !reload(db, directory);
+        versions.bump_all();
         while !stop.load(Ordering::Relaxed) {
             std::thread::sleep(options.poll);
             let mut changed = false;
             let mut lost = false;
             for note in conn.notifications_iter() {
                 match note {
+                    Ok(n) if n.channel == content_versions::CHANNEL => versions.bump(&n.payload),
                     Ok(_) => changed = true,
                     Err(e) => {
                         tracing::warn!(error = %e, "directory listener lost its connection");

@@ -90,8 +90,13 @@ impl TestApp {
         let db = tenant_core::Db::new(DatabaseUrl::new(url), &settings.pool);
         let state = build_state(&settings, db).expect("state");
         state.directory.reload(&state.db).expect("directory");
-        let watcher = DirectoryWatcher::spawn(state.db.clone(), Arc::clone(&state.directory), WatchOptions::default())
-            .expect("watch");
+        let watcher = DirectoryWatcher::spawn(
+            state.db.clone(),
+            Arc::clone(&state.directory),
+            Arc::clone(&state.versions),
+            WatchOptions::default(),
+        )
+        .expect("watch");
         let (prov, runner) = platform::commands::serve::provisioning_state(&settings, &state).expect("provisioning");
         let workers = runner.spawn_workers(1, "test").expect("job workers");
         let options = ServeOptions {

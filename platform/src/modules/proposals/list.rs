@@ -6,9 +6,9 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use tenant_core::proposals::{self, supports, Filter, PAGE_SIZE, STATES};
+use tenant_core::proposals::{self, supports, Filter, ProposalCard, PAGE_SIZE, STATES};
 
-use super::{permission, with_ctx, Action, ComponentPath};
+use super::{permission, with_ctx, Action, ComponentPath, Ctx};
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
 use crate::identity::page::{set_cookie, Page};
@@ -93,7 +93,7 @@ pub async fn list_proposals(
     let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     page.ctx.insert("place", &ctx);
-    page.ctx.insert("proposals", &cards);
+    page.ctx.insert("proposals", &card_views(&cards, &ctx, &supported));
     page.ctx.insert("total", &total);
     page.ctx.insert("current_page", &filter_page(&q));
     page.ctx.insert("pages", &pages);
@@ -116,6 +116,32 @@ pub async fn list_proposals(
         set_cookie(&mut res, &cookie)?;
     }
     Ok(res)
+}
+
+/// A card as the list shows it: its category's name, date and whether the visitor
+/// supports it worked out here, not looked up by the template for every card.
+#[derive(Serialize)]
+struct CardView<'a> {
+    #[serde(flatten)]
+    card: &'a ProposalCard,
+    category: Option<&'a str>,
+    published_on: String,
+    supported: bool,
+}
+
+fn card_views<'a>(cards: &'a [ProposalCard], ctx: &'a Ctx, supported: &[i64]) -> Vec<CardView<'a>> {
+    cards
+        .iter()
+        .map(|card| CardView {
+            card,
+            category: card
+                .category_id
+                .and_then(|id| ctx.categories.iter().find(|c| c.id == id))
+                .map(|c| c.name.as_str()),
+            published_on: card.published_at.format("%d/%m/%Y").to_string(),
+            supported: supported.contains(&card.id),
+        })
+        .collect()
 }
 
 fn filter_page(q: &ListQuery) -> i64 {

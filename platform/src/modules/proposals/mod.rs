@@ -114,25 +114,52 @@ pub fn load(
     viewer: Viewer,
     order: &[Locale],
 ) -> CoreResult<Option<Ctx>> {
+    let Some(kind) = space_kind(path) else { return Ok(None) };
+    // The space, its phases, the component and the categories in one statement.
+    let place = spaces::find_place(conn, kind, &path.slug, path.component, viewer, order)?;
+    Ok(place.and_then(|place| ctx_from(place, path, viewer, order)))
+}
+
+/// [`load`] through the server's place cache (`conn` scoped to `tenant`).
+pub fn load_cached(
+    conn: &mut diesel::PgConnection,
+    state: &AppState,
+    tenant: &tenant_core::Tenant,
+    path: &ComponentPath,
+    viewer: Viewer,
+    order: &[Locale],
+) -> CoreResult<Option<Ctx>> {
+    let Some(kind) = space_kind(path) else { return Ok(None) };
+    let place = state.places.find_place(
+        &state.versions,
+        &tenant.schema,
+        conn,
+        kind,
+        &path.slug,
+        path.component,
+        viewer,
+        order,
+    )?;
+    Ok(place.and_then(|place| ctx_from(place, path, viewer, order)))
+}
+
+fn space_kind(path: &ComponentPath) -> Option<SpaceKind> {
     let kind = match path.kind.as_str() {
         "processes" => SpaceKind::Process,
         "assemblies" => SpaceKind::Assembly,
-        _ => return Ok(None),
+        _ => return None,
     };
-    if path.slug.len() > 60 {
-        return Ok(None);
-    }
-    // The space, its phases, the component and the categories in one statement.
-    let Some(place) = spaces::find_place(conn, kind, &path.slug, path.component, viewer, order)? else {
-        return Ok(None);
-    };
+    (path.slug.len() <= 60).then_some(kind)
+}
+
+fn ctx_from(place: spaces::Place, path: &ComponentPath, viewer: Viewer, order: &[Locale]) -> Option<Ctx> {
     let (space, phases) = (place.space, place.phases);
-    let Some(component) = place.component else { return Ok(None) };
+    let component = place.component?;
     if component.space_id != space.id
         || component.module != ModuleName::Proposals.as_str()
         || (!component.published && !matches!(viewer, Viewer::Admin))
     {
-        return Ok(None);
+        return None;
     }
     let active = phases.iter().find(|p| p.active).map(|p| p.id);
     let settings = Settings::read(&component.settings);
@@ -144,7 +171,7 @@ pub fn load(
         .collect();
     let space_url = format!("/{}/{}", path.kind, space.slug);
     let base = format!("{space_url}/f/{}", component.id);
-    Ok(Some(Ctx { space, phases, component, settings, phase, categories, base, space_url, viewer }))
+    Some(Ctx { space, phases, component, settings, phase, categories, base, space_url, viewer })
 }
 
 /// The actions a person takes in the component.
@@ -219,7 +246,9 @@ pub async fn load_ctx(
     crate::modules::require(tenant, ModuleName::Proposals)?;
     let (s, t, who, path) = (state.clone(), tenant.0.clone(), viewer(visitor), path.clone());
     let order = [locale, tenant.default_locale];
-    web::block(move || s.db.tenant(&t, |conn| load(conn, &path, who, &order))).await??.ok_or(AppError::NotFound)
+    web::block(move || s.db.tenant(&t, |conn| load_cached(conn, &s, &t, &path, who, &order)))
+        .await??
+        .ok_or(AppError::NotFound)
 }
 
 /// Loads the place and runs `f` with it in the same blocking task and transaction
@@ -242,7 +271,7 @@ where
     let order = [locale, tenant.default_locale];
     web::block(move || {
         s.db.tenant(&t, |conn| {
-            let Some(ctx) = load(conn, &path, who, &order)? else { return Ok(None) };
+            let Some(ctx) = load_cached(conn, &s, &t, &path, who, &order)? else { return Ok(None) };
             Ok(f(conn, &ctx)?.map(|found| (ctx, found)))
         })
     })
