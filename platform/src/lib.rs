@@ -16,6 +16,7 @@ pub mod page_cache;
 pub mod runtime;
 pub mod settings;
 pub mod state;
+pub mod theme_messages;
 pub mod themes;
 
 use std::time::Duration;

@@ -21,6 +21,8 @@ pub struct Theme {
     tera: tera::Tera,
     assets: HashMap<String, Arc<Asset>>,
     messages: HashMap<Locale, Arc<serde_json::Value>>,
+    /// Per template and locale, the messages it can show ([`crate::theme_messages`]).
+    page_messages: HashMap<(String, Locale), serde_json::Value>,
 }
 
 /// Every theme found under the themes folder.
@@ -38,6 +40,7 @@ impl Themes {
         let default_tera = load_templates(&default_dir)?;
         let default_assets = load_assets(&default_dir.join("static"))?;
         let default_messages = load_messages(&default_dir.join("locales"), &BTreeMap::new())?;
+        let default_sources = template_sources(&default_dir.join("templates"), BTreeMap::new())?;
         let mut others = HashMap::new();
         for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
             let entry = entry?;
@@ -55,12 +58,15 @@ impl Themes {
                 tera.build_inheritance_chains().with_context(|| format!("theme {name}"))?;
                 let mut assets = default_assets.clone();
                 assets.extend(load_assets(&path.join("static"))?);
-                let messages = load_messages(&path.join("locales"), &default_messages)?;
-                Theme { tera, assets, messages: to_json(&messages) }
+                let messages = to_json(&load_messages(&path.join("locales"), &default_messages)?);
+                let sources = template_sources(&path.join("templates"), default_sources.clone())?;
+                Theme { tera, assets, page_messages: page_messages(&sources, &messages), messages }
             };
             others.insert(name, theme);
         }
-        let default = Theme { tera: default_tera, assets: default_assets, messages: to_json(&default_messages) };
+        let messages = to_json(&default_messages);
+        let page_messages = page_messages(&default_sources, &messages);
+        let default = Theme { tera: default_tera, assets: default_assets, messages, page_messages };
         Ok(Self { default, others })
     }
 
@@ -86,8 +92,32 @@ impl Themes {
 }
 
 impl Theme {
-    pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, tera::Error> {
-        self.tera.render(template, ctx)
+    /// Renders `template`. Unless the context already has the messages (`t`), it gets
+    /// those the template can show, in the context's `locale`.
+    pub fn render(&self, template: &str, ctx: &mut tera::Context) -> Result<String, tera::Error> {
+        // `t` given by the caller is kept; one given here for another template (a
+        // context rendered twice) is replaced.
+        match ctx.get(MESSAGES_FOR).and_then(|v| v.as_str()) {
+            Some(for_template) if for_template == template => return self.tera.render(template, ctx),
+            None if ctx.contains_key("t") => return self.tera.render(template, ctx),
+            _ => ctx.insert(MESSAGES_FOR, template),
+        }
+        let locale = ctx.get("locale").and_then(|l| l.as_str()).and_then(|l| Locale::parse(l).ok()).unwrap_or(Locale::Fr);
+        let Some(messages) = self.page_messages.get(&(template.to_owned(), locale)) else {
+            crate::http::render::insert_messages(ctx, &self.messages(locale));
+            return self.tera.render(template, ctx);
+        };
+        crate::http::render::insert_messages(ctx, messages);
+        match self.tera.render(template, ctx) {
+            // A message the reading of the templates missed: say so, and render with all
+            // (debug builds, which the tests run, fail instead, so the miss is seen).
+            Err(e) if !cfg!(debug_assertions) && names_a_message(&e) => {
+                tracing::warn!(template, error = ?e, "a template used a message it was not given; rendering with all");
+                crate::http::render::insert_messages(ctx, &self.messages(locale));
+                self.tera.render(template, ctx)
+            }
+            rendered => rendered,
+        }
     }
 
     pub fn asset(&self, path: &str) -> Option<&Arc<Asset>> {
@@ -103,6 +133,60 @@ impl Theme {
     pub fn message(&self, locale: Locale, key: &str) -> String {
         self.messages.get(&locale).and_then(|m| m.get(key)).and_then(|v| v.as_str()).unwrap_or(key).to_owned()
     }
+}
+
+/// The context entry naming the template whose messages `t` holds.
+const MESSAGES_FOR: &str = "t_for_template";
+
+/// Whether a render error is about a missing `t` entry.
+fn names_a_message(e: &tera::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = source {
+        let text = err.to_string();
+        if text.contains("`t.") || text.contains("`t[") {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// The templates' sources by name (`proposals/index.html`), over `base` (the default
+/// theme's, which a theme's own files replace).
+fn template_sources(dir: &Path, mut base: BTreeMap<String, String>) -> anyhow::Result<BTreeMap<String, String>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> anyhow::Result<()> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(root, &path, out)?;
+            } else if path.extension().is_some_and(|e| e == "html") {
+                let name = path.strip_prefix(root)?.to_string_lossy().replace('\\', "/");
+                out.insert(name, std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?);
+            }
+        }
+        Ok(())
+    }
+    walk(dir, dir, &mut base)?;
+    Ok(base)
+}
+
+fn page_messages(
+    sources: &BTreeMap<String, String>,
+    messages: &HashMap<Locale, Arc<serde_json::Value>>,
+) -> HashMap<(String, Locale), serde_json::Value> {
+    let needs = crate::theme_messages::analyse(sources);
+    let mut out = HashMap::new();
+    for (template, needs) in &needs {
+        for (locale, all) in messages {
+            out.insert((template.clone(), *locale), crate::theme_messages::subset(all, needs));
+        }
+    }
+    out
 }
 
 fn load_templates(theme_dir: &Path) -> anyhow::Result<tera::Tera> {
@@ -258,7 +342,7 @@ mod render_tests {
                 let mut ctx = tera::Context::new();
                 ctx.insert("tenant", &serde_json::json!({"name": "T", "slug": "t", "description": "", "description_lang": "fr", "logo_url": null, "theme": "default"}));
                 ctx.insert("locale", locale.as_str());
-                ctx.insert("t", &*theme.messages(locale));
+                // No `t`: each template gets the messages it can show.
                 ctx.insert("path", "/");
                 ctx.insert("branding_css", "/branding.css");
                 ctx.insert("nav", &Vec::<String>::new());
@@ -294,7 +378,7 @@ mod render_tests {
                 ctx.insert("residents", &3);
                 if signed_in {
                     for name in ["admin/index.html", "admin/people.html"] {
-                        let r = theme.render(name, &ctx);
+                        let r = theme.render(name, &mut ctx);
                         assert!(r.is_ok(), "{name}: {:?}", r.err().map(|e| format!("{e:?}")));
                     }
                 }
@@ -304,7 +388,7 @@ mod render_tests {
                     if !signed_in && (name == "account" || name == "delete") {
                         continue;
                     }
-                    let r = theme.render(&format!("account/{name}.html"), &ctx);
+                    let r = theme.render(&format!("account/{name}.html"), &mut ctx);
                     assert!(
                         r.is_ok(),
                         "{name} ({}, signed in: {signed_in}): {:?}",
@@ -334,7 +418,7 @@ mod render_tests {
                 ]),
             );
             ctx.insert("gate", &gate);
-            theme.render("partials/gate.html", &ctx).expect("renders")
+            theme.render("partials/gate.html", &mut ctx).expect("renders")
         };
         let allowed = render(serde_json::json!({"gate": "allowed"}));
         assert!(!allowed.contains("gate"), "nothing shown when allowed: {allowed}");

@@ -58,7 +58,7 @@ pub fn render_error(
         }
         None => {
             let locale = neutral_locale(req);
-            (state.themes.default_theme(), neutral_context(state, locale), locale)
+            (state.themes.default_theme(), neutral_context(locale), locale)
         }
     };
     let code = status.as_u16();
@@ -75,7 +75,7 @@ pub fn render_error(
     ctx.insert("message", &theme.message(locale, &format!("error_{key}_text")));
     ctx.insert("detail", detail);
     let template = if tenant.is_some() { "errors/error.html" } else { "errors/neutral.html" };
-    let mut res = match theme.render(template, &ctx) {
+    let mut res = match theme.render(template, &mut ctx) {
         Ok(body) => html(status, body),
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), template, "error page failed to render");

@@ -62,8 +62,8 @@ pub fn tenant_context(state: &AppState, tenant: &Tenant, locale: Locale, path: &
             theme: tenant.theme.as_str(),
         },
     );
+    // The messages (`t`) come with the template: only those it can show.
     ctx.insert("locale", locale.as_str());
-    insert_messages(&mut ctx, &theme.messages(locale));
     ctx.insert("path", path);
     ctx.insert("branding_css", &format!("/branding.css?v={}", tenant.revision));
     let mut nav = vec![
@@ -106,11 +106,9 @@ pub fn tenant_context(state: &AppState, tenant: &Tenant, locale: Locale, path: &
 }
 
 /// The context of a page that belongs to no tenant (unknown or malformed host).
-pub fn neutral_context(state: &AppState, locale: Locale) -> tera::Context {
-    let theme = state.themes.default_theme();
+pub fn neutral_context(locale: Locale) -> tera::Context {
     let mut ctx = tera::Context::new();
     ctx.insert("locale", locale.as_str());
-    insert_messages(&mut ctx, &theme.messages(locale));
     ctx
 }
 

@@ -85,8 +85,8 @@ fn redirect_target(host: &RequestHost, tenant: &Tenant, uri: &actix_web::http::U
 fn maintenance(state: &AppState, req: &ServiceRequest, tenant: &Tenant) -> HttpResponse {
     let locale = negotiate(req.request(), tenant);
     let theme = state.themes.get(tenant.theme.as_str());
-    let ctx = tenant_context(state, tenant, locale, req.path());
-    let mut res = match theme.render("errors/maintenance.html", &ctx) {
+    let mut ctx = tenant_context(state, tenant, locale, req.path());
+    let mut res = match theme.render("errors/maintenance.html", &mut ctx) {
         Ok(body) => html(StatusCode::SERVICE_UNAVAILABLE, body),
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "maintenance page failed to render");

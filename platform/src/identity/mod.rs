@@ -182,13 +182,13 @@ pub mod page {
 
         /// Renders `template` with `status`, setting the form-token cookie when new.
         pub fn render(
-            self,
+            mut self,
             state: &AppState,
             tenant: &Tenant,
             template: &str,
             status: StatusCode,
         ) -> Result<HttpResponse, AppError> {
-            let body = state.themes.get(tenant.theme.as_str()).render(template, &self.ctx)?;
+            let body = state.themes.get(tenant.theme.as_str()).render(template, &mut self.ctx)?;
             let mut res = html(status, body);
             if let Some(c) = self.csrf.set_cookie {
                 res.add_cookie(&c).map_err(|e| AppError::Internal(anyhow::anyhow!("setting a cookie: {e}")))?;

@@ -148,34 +148,11 @@ pub fn list(
             )
         }
     };
-    let sql = format!(
-        "SELECT p.id, p.title, left(p.body_text, 280) AS excerpt, p.category_id, p.state, p.answer_state,
-                p.supports_count, p.comments_count, p.published_at, u.nickname AS author,
-                p.hidden_at IS NOT NULL AS hidden
-         FROM ({page_sql}) AS page
-         JOIN proposals p ON p.id = page.id
-         LEFT JOIN users u ON u.id = p.author_id
-         ORDER BY {page_order}"
-    );
-    let config = search_config(locale);
-    let cards: Vec<ProposalCard> = prepared(sql)
-        .bind::<BigInt, _>(component_id)
-        .bind::<Nullable<BigInt>, _>(filter.category)
-        .bind::<Nullable<BigInt>, _>(filter.author)
-        .bind::<Text, _>(search)
-        .bind::<Text, _>(config)
-        .bind::<BigInt, _>(shuffle_start(filter.seed))
-        .bind::<BigInt, _>(PAGE_SIZE)
-        .bind::<BigInt, _>(offset)
-        .load(conn)?;
-    #[derive(QueryableByName)]
-    struct Total {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
     // Without a search or an author, the total comes from the counts the triggers keep
-    // (tenant migration 000011); otherwise the matching proposals are counted.
-    let count_sql = if search.is_empty() && filter.author.is_none() {
+    // (tenant migration 000011), in the same statement as the page; otherwise the
+    // matching proposals are counted.
+    let kept = search.is_empty() && filter.author.is_none();
+    let count_sql = if kept {
         let mut sql = format!(
             "SELECT coalesce(sum(n), 0)::int8 AS n FROM proposal_counts p WHERE p.component_id = $1 AND {}",
             state_sql(&filter.state, true)
@@ -190,14 +167,53 @@ pub fn list(
     } else {
         format!("SELECT count(*) AS n FROM proposals p WHERE {where_sql}")
     };
-    let total: Total = prepared(count_sql)
+    let total_sql = if kept { format!("({count_sql})") } else { "-1::int8".to_owned() };
+    let sql = format!(
+        "SELECT p.id, p.title, left(p.body_text, 280) AS excerpt, p.category_id, p.state, p.answer_state,
+                p.supports_count, p.comments_count, p.published_at, u.nickname AS author,
+                p.hidden_at IS NOT NULL AS hidden, {total_sql} AS total
+         FROM ({page_sql}) AS page
+         JOIN proposals p ON p.id = page.id
+         LEFT JOIN users u ON u.id = p.author_id
+         ORDER BY {page_order}"
+    );
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(embed)]
+        card: ProposalCard,
+        #[diesel(sql_type = BigInt)]
+        total: i64,
+    }
+    let config = search_config(locale);
+    let rows: Vec<Row> = prepared(sql)
         .bind::<BigInt, _>(component_id)
         .bind::<Nullable<BigInt>, _>(filter.category)
         .bind::<Nullable<BigInt>, _>(filter.author)
         .bind::<Text, _>(search)
         .bind::<Text, _>(config)
-        .get_result(conn)?;
-    Ok((cards, total.n))
+        .bind::<BigInt, _>(shuffle_start(filter.seed))
+        .bind::<BigInt, _>(PAGE_SIZE)
+        .bind::<BigInt, _>(offset)
+        .load(conn)?;
+    let total = match rows.first() {
+        Some(row) if kept => row.total,
+        _ => {
+            #[derive(QueryableByName)]
+            struct Total {
+                #[diesel(sql_type = BigInt)]
+                n: i64,
+            }
+            let total: Total = prepared(count_sql)
+                .bind::<BigInt, _>(component_id)
+                .bind::<Nullable<BigInt>, _>(filter.category)
+                .bind::<Nullable<BigInt>, _>(filter.author)
+                .bind::<Text, _>(search)
+                .bind::<Text, _>(config)
+                .get_result(conn)?;
+            total.n
+        }
+    };
+    Ok((rows.into_iter().map(|r| r.card).collect(), total))
 }
 
 /// [`list`]'s state filter, on `proposals` or on `proposal_counts` (where no answer

@@ -43,5 +43,5 @@ async fn render(
         w.apply(&mut ctx);
     }
     ctx.insert("posts", &posts);
-    Ok(state.themes.get(tenant.theme.as_str()).render("blog/index.html", &ctx)?.into())
+    Ok(state.themes.get(tenant.theme.as_str()).render("blog/index.html", &mut ctx)?.into())
 }

@@ -54,6 +54,6 @@ pub async fn show_post(
     }
     ctx.insert("post", &post);
     section::add_to_context(&state, &tenant, &mut ctx, &comments).await?;
-    let body = state.themes.get(tenant.theme.as_str()).render("blog/show.html", &ctx)?;
+    let body = state.themes.get(tenant.theme.as_str()).render("blog/show.html", &mut ctx)?;
     Ok(html(StatusCode::OK, body))
 }

@@ -145,7 +145,7 @@ mod tests {
             ctx.insert("csrf", "tok");
         }
         ctx.insert("comments_section", section);
-        theme.render("comments/section.html", &ctx).expect("renders")
+        theme.render("comments/section.html", &mut ctx).expect("renders")
     }
 
     fn section(signed_in: bool) -> CommentsSection {

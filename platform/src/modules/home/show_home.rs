@@ -66,5 +66,5 @@ async fn render(
     ctx.insert("has_hero", &blocks.iter().any(|b| b.kind == "hero"));
     ctx.insert("blocks", &blocks);
     ctx.insert("processes", &processes);
-    Ok(state.themes.get(tenant.theme.as_str()).render("home.html", &ctx)?.into())
+    Ok(state.themes.get(tenant.theme.as_str()).render("home.html", &mut ctx)?.into())
 }

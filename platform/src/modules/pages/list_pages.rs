@@ -43,5 +43,5 @@ async fn render(
         w.apply(&mut ctx);
     }
     ctx.insert("pages", &list);
-    Ok(state.themes.get(tenant.theme.as_str()).render("pages/index.html", &ctx)?.into())
+    Ok(state.themes.get(tenant.theme.as_str()).render("pages/index.html", &mut ctx)?.into())
 }

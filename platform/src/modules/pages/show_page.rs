@@ -35,6 +35,6 @@ pub async fn show_page(
         w.apply(&mut ctx);
     }
     ctx.insert("page", &page);
-    let body = state.themes.get(tenant.theme.as_str()).render("pages/show.html", &ctx)?;
+    let body = state.themes.get(tenant.theme.as_str()).render("pages/show.html", &mut ctx)?;
     Ok(html(StatusCode::OK, body))
 }
