@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod commands;
+pub mod fragment_cache;
 pub mod http;
 pub mod identity;
 pub mod metrics;

@@ -62,6 +62,7 @@ pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
         identity,
         versions: Arc::default(),
         places: Arc::default(),
+        fragments: Arc::default(),
     })
 }
 

@@ -26,4 +26,6 @@ pub struct AppState {
     pub versions: Arc<tenant_core::content_versions::ContentVersions>,
     /// Component pages' places, kept until their tenant's version moves.
     pub places: Arc<tenant_core::spaces::PlaceCache>,
+    /// Rendered pieces of pages shared by every visitor (proposal cards).
+    pub fragments: Arc<crate::fragment_cache::FragmentCache>,
 }

@@ -102,7 +102,8 @@ impl Theme {
             None if ctx.contains_key("t") => return self.tera.render(template, ctx),
             _ => ctx.insert(MESSAGES_FOR, template),
         }
-        let locale = ctx.get("locale").and_then(|l| l.as_str()).and_then(|l| Locale::parse(l).ok()).unwrap_or(Locale::Fr);
+        let locale =
+            ctx.get("locale").and_then(|l| l.as_str()).and_then(|l| Locale::parse(l).ok()).unwrap_or(Locale::Fr);
         let Some(messages) = self.page_messages.get(&(template.to_owned(), locale)) else {
             crate::http::render::insert_messages(ctx, &self.messages(locale));
             return self.tera.render(template, ctx);
@@ -166,7 +167,10 @@ fn template_sources(dir: &Path, mut base: BTreeMap<String, String>) -> anyhow::R
                 walk(root, &path, out)?;
             } else if path.extension().is_some_and(|e| e == "html") {
                 let name = path.strip_prefix(root)?.to_string_lossy().replace('\\', "/");
-                out.insert(name, std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?);
+                out.insert(
+                    name,
+                    std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?,
+                );
             }
         }
         Ok(())

@@ -6,6 +6,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use tenant_core::names::Locale;
 use tenant_core::proposals::{self, supports, Filter, ProposalCard, PAGE_SIZE, STATES};
 
 use super::{permission, with_ctx, Action, ComponentPath, Ctx};
@@ -93,7 +94,7 @@ pub async fn list_proposals(
     let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     page.ctx.insert("place", &ctx);
-    page.ctx.insert("proposals", &card_views(&cards, &ctx, &supported));
+    page.ctx.insert("proposals", &card_views(&state, &tenant, locale, &cards, &ctx, &supported)?);
     page.ctx.insert("total", &total);
     page.ctx.insert("current_page", &filter_page(&q));
     page.ctx.insert("pages", &pages);
@@ -118,28 +119,88 @@ pub async fn list_proposals(
     Ok(res)
 }
 
-/// A card as the list shows it: its category's name, date and whether the visitor
-/// supports it worked out here, not looked up by the template for every card.
-#[derive(Serialize)]
-struct CardView<'a> {
-    #[serde(flatten)]
-    card: &'a ProposalCard,
+/// What a card shows, the same for every visitor: its category's name and date are
+/// worked out here, not looked up by the template.
+#[derive(Hash, Serialize)]
+struct Card<'a> {
+    id: i64,
+    title: &'a str,
+    excerpt: &'a str,
     category: Option<&'a str>,
+    state: &'a str,
+    answer_state: Option<&'a str>,
+    supports_count: i32,
+    comments_count: i32,
+    published_at: String,
     published_on: String,
-    supported: bool,
+    author: Option<&'a str>,
+    hidden: bool,
 }
 
-fn card_views<'a>(cards: &'a [ProposalCard], ctx: &'a Ctx, supported: &[i64]) -> Vec<CardView<'a>> {
+/// A card in the list: rendered once for everyone ([`crate::fragment_cache`]), with
+/// whether this visitor supports it.
+#[derive(Serialize)]
+struct CardView {
+    id: i64,
+    hidden: bool,
+    supported: bool,
+    #[serde(serialize_with = "as_str")]
+    html: std::sync::Arc<str>,
+}
+
+fn as_str<S: serde::Serializer>(v: &std::sync::Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v)
+}
+
+fn card_views(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    locale: Locale,
+    cards: &[ProposalCard],
+    ctx: &Ctx,
+    supported: &[i64],
+) -> Result<Vec<CardView>, AppError> {
+    const TEMPLATE: &str = "proposals/_card.html";
+    let theme = state.themes.get(tenant.theme.as_str());
+    let visible_from = ctx.settings.counts_visible_from;
     cards
         .iter()
-        .map(|card| CardView {
-            card,
-            category: card
-                .category_id
-                .and_then(|id| ctx.categories.iter().find(|c| c.id == id))
-                .map(|c| c.name.as_str()),
-            published_on: card.published_at.format("%d/%m/%Y").to_string(),
-            supported: supported.contains(&card.id),
+        .map(|card| {
+            let shown = Card {
+                id: card.id,
+                title: &card.title,
+                excerpt: &card.excerpt,
+                category: card
+                    .category_id
+                    .and_then(|id| ctx.categories.iter().find(|c| c.id == id))
+                    .map(|c| c.name.as_str()),
+                state: &card.state,
+                answer_state: card.answer_state.as_deref(),
+                supports_count: card.supports_count,
+                comments_count: card.comments_count,
+                published_at: card.published_at.to_rfc3339(),
+                published_on: card.published_at.format("%d/%m/%Y").to_string(),
+                author: card.author.as_deref(),
+                hidden: card.hidden,
+            };
+            let key = crate::fragment_cache::key(&(
+                tenant.id,
+                tenant.theme.as_str(),
+                TEMPLATE,
+                locale,
+                &ctx.base,
+                visible_from,
+                &shown,
+            ));
+            let html = state.fragments.get_or_render(key, || {
+                let mut c = tera::Context::new();
+                c.insert("locale", locale.as_str());
+                c.insert("p", &shown);
+                c.insert("base", &ctx.base);
+                c.insert("counts_visible_from", &visible_from);
+                theme.render(TEMPLATE, &mut c)
+            })?;
+            Ok(CardView { id: card.id, hidden: card.hidden, supported: supported.contains(&card.id), html })
         })
         .collect()
 }
