@@ -281,11 +281,22 @@ pub struct Proposal {
     pub updated_at: DateTime<Utc>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// Whether there are any to read (most proposals have none: their page skips
+    /// those statements).
+    #[diesel(sql_type = Bool)]
+    pub has_attachments: bool,
+    #[diesel(sql_type = Bool)]
+    pub has_amendments: bool,
+    #[diesel(sql_type = Bool)]
+    pub has_links: bool,
 }
 
 const PROPOSAL_COLUMNS: &str = "p.id, p.component_id, p.author_id, u.nickname AS author, p.title, p.body, p.body_text,
     p.category_id, p.address, p.state, p.answer_state, p.answer, p.answered_at, p.supports_count, p.comments_count,
-    p.version, p.hidden_at IS NOT NULL AS hidden, p.published_at, p.updated_at, p.withdrawn_at";
+    p.version, p.hidden_at IS NOT NULL AS hidden, p.published_at, p.updated_at, p.withdrawn_at,
+    EXISTS (SELECT 1 FROM proposal_attachments x WHERE x.proposal_id = p.id) AS has_attachments,
+    EXISTS (SELECT 1 FROM proposal_amendments x WHERE x.proposal_id = p.id) AS has_amendments,
+    EXISTS (SELECT 1 FROM proposal_links x WHERE x.from_id = p.id OR x.to_id = p.id) AS has_links";
 
 /// A proposal of a component (hidden ones included: the caller decides who sees them).
 pub fn find(conn: &mut PgConnection, component_id: i64, id: i64) -> CoreResult<Option<Proposal>> {

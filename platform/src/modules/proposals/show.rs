@@ -63,9 +63,9 @@ pub async fn show_proposal(
                 Some(u) => (supports::has_supported(conn, p.id, u)?, supports::given(conn, c.component.id, u)?),
                 None => (false, 0),
             };
-            let files = attachments::list(conn, p.id)?;
-            let amends = amendments::list(conn, p.id)?;
-            let links = proposals::links(conn, p.id)?;
+            let files = if p.has_attachments { attachments::list(conn, p.id)? } else { vec![] };
+            let amends = if p.has_amendments { amendments::list(conn, p.id)? } else { vec![] };
+            let links = if p.has_links { proposals::links(conn, p.id)? } else { vec![] };
             let resource = ResourceRef::new(ResourceKind::Proposal, p.id);
             let policy = commentable::proposal_policy(c, &p);
             let comments = section::section_with(conn, resource, viewer.as_ref(), order, policy)?;
