@@ -12,6 +12,7 @@
 #
 #   bash tests/load/participation/run.sh
 #   DURATION=10s CONNECTIONS=32 bash tests/load/participation/run.sh
+#   WARMUP=0 bash tests/load/participation/run.sh     # cold caches: no warm-up run
 #   CIVITAS_BIN=target/release/civitas bash tests/load/participation/run.sh   # no build
 #   PERF=1 RUNS="list show" bash tests/load/participation/run.sh  # with perf profiles
 #   KEEP_DATA=1 bash tests/load/participation/run.sh   # keep the data folder (to profile again)
@@ -23,6 +24,9 @@ here="$root/tests/load/participation"
 TENANTS=${TENANTS:-100}
 CONNECTIONS=${CONNECTIONS:-32}
 DURATION=${DURATION:-20s}
+# Each run starts after a warm-up with the same requests, not measured: a running
+# server has its place and card caches filled and its statements prepared.
+WARMUP=${WARMUP:-5s}
 THREADS=${THREADS:-2}
 USERS=${USERS:-6000}
 PROPOSALS=${PROPOSALS:-10000}
@@ -79,7 +83,7 @@ slug_of() { printf 'bench%03d' "$1"; }
   echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "postgresql: $(/usr/lib/postgresql/*/bin/postgres --version | tail -n 1)"
   echo "commit: $(git rev-parse --short HEAD) $(git log -1 --format=%s)$(git diff --quiet HEAD -- platform tenant-core themes migrations || echo ' (with uncommitted changes)')"
-  echo "wrk: -t$THREADS -c$CONNECTIONS -d$DURATION --latency; server: --workers 2 --pool-size 8"
+  echo "wrk: -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up); server: --workers 2 --pool-size 8"
 } | tee "$out/machine.txt"
 
 stamp "starting civitas, creating $TENANTS tenants with the proposals module"
@@ -164,6 +168,9 @@ check "$(slug_of $((TENANTS - 1))).test" "$(awk 'END {print $2}' "$data/tenants.
 
 run_wrk() { # label url [script]
   local label=$1 url=$2 script=${3:-} file="$out/wrk-$1.txt"
+  if [ -n "$script" ] && [ "$WARMUP" != 0 ]; then
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" --latency -s "$script" "$url" >"$out/warmup-$label.txt"
+  fi
   echo "$(date +%T) run $label" >>"$out/load.log"
   local perf_pid=""
   if [ -n "${PERF:-}" ] && [ "$label" != healthz ]; then
