@@ -135,7 +135,7 @@ pub struct ServeArgs {
     /// A proxy whose X-Forwarded-Host / X-Forwarded-Proto headers are believed.
     #[arg(long = "trusted-proxy", env = "CIVITAS_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
-    /// Database connections in the pool.
+    /// Database connections in the pool (default: two per core, 4 to 32).
     #[arg(long, env = "CIVITAS_POOL_SIZE")]
     pub pool_size: Option<u32>,
     /// HTTP worker threads (default: one per core).

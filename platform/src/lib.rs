@@ -33,11 +33,12 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
         None => FileSettings::default(),
     };
     let database_url = cli.database_url.clone().or(file.database_url).filter(|u| !u.trim().is_empty());
-    let workers = serve
-        .and_then(|s| s.workers)
-        .or(file.workers)
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
-    let pool_size = serve.and_then(|s| s.pool_size).or(file.pool_size).unwrap_or(8);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let workers = serve.and_then(|s| s.workers).or(file.workers).unwrap_or(cores);
+    // Two connections per core (at least 4): more let PostgreSQL's backends and the
+    // server's threads preempt one another on the same cores, and lengthen the slowest
+    // requests (BENCHMARKS.md, "Participation core": 8 against 4 on 2 cores).
+    let pool_size = serve.and_then(|s| s.pool_size).or(file.pool_size).unwrap_or_else(|| default_pool_size(cores));
     if pool_size == 0 || workers == 0 {
         anyhow::bail!("pool size and workers must be at least 1");
     }
@@ -90,4 +91,9 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
             .filter(|v| !v.is_empty())
             .map(Into::into),
     })
+}
+
+/// The database pool's size when none is set: two connections per core, 4 to 32.
+pub fn default_pool_size(cores: usize) -> u32 {
+    (cores.saturating_mul(2)).clamp(4, 32) as u32
 }

@@ -64,7 +64,7 @@ stamp() { echo "[$(($(date +%s) - started)) s] $*"; }
 
 start_server() { # extra flags; sets server_pid, http_port, ops_port
   local log="$data/serve.$RANDOM.out"
-  "$bin" serve --http 127.0.0.1:0 --ops 127.0.0.1:0 --provisioning 127.0.0.1:0 --workers 2 --pool-size 8 "$@" \
+  "$bin" serve --http 127.0.0.1:0 --ops 127.0.0.1:0 --provisioning 127.0.0.1:0 --workers 2 --pool-size 4 "$@" \
     >"$log" 2>>"$data/serve.err" &
   server_pid=$!
   for _ in $(seq 1 600); do
@@ -83,7 +83,7 @@ slug_of() { printf 'bench%03d' "$1"; }
   echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "postgresql: $(/usr/lib/postgresql/*/bin/postgres --version | tail -n 1)"
   echo "commit: $(git rev-parse --short HEAD) $(git log -1 --format=%s)$(git diff --quiet HEAD -- platform tenant-core themes migrations || echo ' (with uncommitted changes)')"
-  echo "wrk: -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up); server: --workers 2 --pool-size 8"
+  echo "wrk: -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up); server: --workers 2 --pool-size 4"
 } | tee "$out/machine.txt"
 
 stamp "starting civitas, creating $TENANTS tenants with the proposals module"
@@ -120,6 +120,8 @@ for i in $(seq 1 $((TENANTS - 1))); do
     -v seed="0.$i" -o /dev/null -f "$here/generate.sql"
 done
 [ "${#pids[@]}" -eq 0 ] || wait "${pids[@]}"; pids=()
+# The load's writes reach the disk now, not during the first run.
+sql -c "CHECKPOINT"
 stamp "data ready"
 
 # What tenant 0 holds, checked against what was asked.
