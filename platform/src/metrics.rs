@@ -24,6 +24,7 @@ pub struct Metrics {
     directory_last_reload: IntGauge,
     cache_hits: IntCounter,
     cache_misses: IntCounter,
+    memory_caches: IntCounterVec,
     /// Provisioning job attempts by kind and outcome (succeeded, retried, failed).
     pub jobs: IntCounterVec,
     /// Time a provisioning job attempt took, by kind.
@@ -67,6 +68,13 @@ impl Metrics {
         )?;
         let cache_hits = IntCounter::new("civitas_page_cache_hits_total", "Pages served from the page cache.")?;
         let cache_misses = IntCounter::new("civitas_page_cache_misses_total", "Cacheable pages rendered afresh.")?;
+        let memory_caches = IntCounterVec::new(
+            Opts::new(
+                "civitas_memory_cache_lookups_total",
+                "Lookups in the in-memory caches: place (component pages' spaces) and fragment (proposal cards).",
+            ),
+            &["cache", "outcome"],
+        )?;
         let jobs = IntCounterVec::new(
             Opts::new("civitas_provisioning_jobs_total", "Provisioning job attempts, by kind and outcome."),
             &["kind", "outcome"],
@@ -108,6 +116,7 @@ impl Metrics {
         registry.register(Box::new(directory_last_reload.clone()))?;
         registry.register(Box::new(cache_hits.clone()))?;
         registry.register(Box::new(cache_misses.clone()))?;
+        registry.register(Box::new(memory_caches.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
         registry.register(Box::new(job_duration.clone()))?;
         registry.register(Box::new(upgrade_total.clone()))?;
@@ -127,6 +136,7 @@ impl Metrics {
             directory_last_reload,
             cache_hits,
             cache_misses,
+            memory_caches,
             jobs,
             job_duration,
             upgrade_total,
@@ -149,7 +159,14 @@ impl Metrics {
     }
 
     /// The text exposition, with gauges read fresh from their sources.
-    pub fn render(&self, pool: PoolStatus, directory: &Directory, cache: &PageCache) -> String {
+    /// `memory`: each in-memory cache's name, hits and misses.
+    pub fn render(
+        &self,
+        pool: PoolStatus,
+        directory: &Directory,
+        cache: &PageCache,
+        memory: &[(&str, &std::sync::atomic::AtomicU64, &std::sync::atomic::AtomicU64)],
+    ) -> String {
         use std::sync::atomic::Ordering;
         self.pool_connections.with_label_values(&["idle"]).set(i64::from(pool.idle));
         self.pool_connections.with_label_values(&["in_use"]).set(i64::from(pool.in_use));
@@ -163,6 +180,10 @@ impl Metrics {
         self.directory_last_reload.set(directory.last_reload_unix() as i64);
         catch_up(&self.cache_hits, cache.hits.load(Ordering::Relaxed));
         catch_up(&self.cache_misses, cache.misses.load(Ordering::Relaxed));
+        for (name, hits, misses) in memory {
+            catch_up(&self.memory_caches.with_label_values(&[name, "hit"]), hits.load(Ordering::Relaxed));
+            catch_up(&self.memory_caches.with_label_values(&[name, "miss"]), misses.load(Ordering::Relaxed));
+        }
         let mut out = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
         String::from_utf8_lossy(&out).into_owned()

@@ -12,7 +12,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[get("/metrics")]
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let body = state.metrics.render(state.db.status(), &state.directory, &state.cache);
+    let memory = [
+        ("place", &state.places.hits, &state.places.misses),
+        ("fragment", &state.fragments.hits, &state.fragments.misses),
+    ];
+    let body = state.metrics.render(state.db.status(), &state.directory, &state.cache, &memory);
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body)
 }
 

@@ -660,6 +660,12 @@ fn component_pages_see_a_change_made_outside_the_admin_pages_within_a_second() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Idées"), "{}", page.body);
     assert_eq!(anon.get(&place.base).status, 200, "read again, from memory");
+    let metrics = crate::support::http::get(app.ops, "127.0.0.1", "/metrics").body;
+    assert!(
+        metrics.contains(r#"civitas_memory_cache_lookups_total{cache="place",outcome="hit"} 1"#)
+            && metrics.contains(r#"civitas_memory_cache_lookups_total{cache="place",outcome="miss"} 1"#),
+        "{metrics}"
+    );
     let within_a_second = |check: &mut dyn FnMut() -> bool| {
         let start = std::time::Instant::now();
         while start.elapsed() < std::time::Duration::from_secs(1) {
