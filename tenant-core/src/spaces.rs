@@ -122,6 +122,19 @@ pub struct Phase {
 /// id, position, title, description, start, end, active.
 type PhaseRow = (i64, i32, serde_json::Value, serde_json::Value, Option<NaiveDate>, Option<NaiveDate>, bool);
 
+/// A phase row in one language.
+fn phase_view((id, position, title, description, start_date, end_date, active): PhaseRow, order: &[Locale]) -> Phase {
+    Phase {
+        id,
+        position,
+        title: pick(&title, order).0,
+        description: pick(&description, order).0,
+        start_date,
+        end_date,
+        active,
+    }
+}
+
 /// What a new space needs.
 pub struct NewSpace<'a> {
     pub kind: SpaceKind,
@@ -310,18 +323,7 @@ pub fn find_visible(
             space_phases::active,
         ))
         .load(conn)?;
-    let phases = phases
-        .into_iter()
-        .map(|(id, position, title, description, start_date, end_date, active)| Phase {
-            id,
-            position,
-            title: pick(&title, order).0,
-            description: pick(&description, order).0,
-            start_date,
-            end_date,
-            active,
-        })
-        .collect();
+    let phases = phases.into_iter().map(|row| phase_view(row, order)).collect();
     Ok(Some((view(row, order), phases)))
 }
 
@@ -444,18 +446,7 @@ fn load_place(
     let Some(r) = row else { return Ok(None) };
     let access = Access { published: r.published_at.is_some(), private: r.private };
     let phases: Vec<PhaseRow> = serde_json::from_value(r.phases).map_err(json_error)?;
-    let phases = phases
-        .into_iter()
-        .map(|(id, position, title, description, start_date, end_date, active)| Phase {
-            id,
-            position,
-            title: pick(&title, order).0,
-            description: pick(&description, order).0,
-            start_date,
-            end_date,
-            active,
-        })
-        .collect();
+    let phases = phases.into_iter().map(|row| phase_view(row, order)).collect();
     let component = r.component.map(|c| crate::components::from_json(c, order)).transpose()?;
     let categories: Vec<(i64, serde_json::Value)> = serde_json::from_value(r.categories).map_err(json_error)?;
     let space = view(
