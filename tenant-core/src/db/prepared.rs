@@ -26,12 +26,26 @@ use diesel::{QueryResult, RunQueryDsl};
 #[must_use = "queries run only when loaded or executed"]
 pub struct Prepared<'a> {
     sql: Cow<'static, str>,
+    /// The SQL split once at its placeholders: each piece's text (start, end) and the
+    /// bind after it (diesel walks the query several times per execution).
+    spans: Result<Vec<(usize, usize, Option<usize>)>, String>,
     args: Vec<Box<dyn Arg + 'a>>,
 }
 
 /// Starts a cached statement from its SQL text.
 pub fn prepared<'a>(sql: impl Into<Cow<'static, str>>) -> Prepared<'a> {
-    Prepared { sql: sql.into(), args: Vec::new() }
+    let sql: Cow<'static, str> = sql.into();
+    let base = sql.as_ptr() as usize;
+    let spans = pieces(&sql).map(|pieces| {
+        pieces
+            .into_iter()
+            .map(|(text, arg)| {
+                let start = text.as_ptr() as usize - base;
+                (start, start + text.len(), arg)
+            })
+            .collect()
+    });
+    Prepared { sql, spans, args: Vec::new() }
 }
 
 impl<'a> Prepared<'a> {
@@ -99,9 +113,9 @@ fn pieces(sql: &str) -> Result<Vec<(&str, Option<usize>)>, String> {
 
 impl QueryFragment<Pg> for Prepared<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let pieces = pieces(&self.sql).map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
-        for (text, arg) in pieces {
-            out.push_sql(text);
+        let spans = self.spans.as_ref().map_err(|e| diesel::result::Error::QueryBuilderError(e.clone().into()))?;
+        for &(start, end, arg) in spans {
+            out.push_sql(&self.sql[start..end]);
             if let Some(n) = arg {
                 let arg = self.args.get(n).ok_or_else(|| {
                     diesel::result::Error::QueryBuilderError(format!("${} has no bound value", n + 1).into())
