@@ -45,10 +45,15 @@ impl r2d2::ManageConnection for Manager {
     fn connect(&self) -> Result<Self::Connection, Self::Error> {
         let mut conn = PgConnection::establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)?;
         // No tenant schema is visible until a transaction scopes one; `public` never is.
+        // No parallel workers: a request's statement is small, and workers would take
+        // the cores other requests are waiting for (the proposals list's random order
+        // also reads the branches of a UNION ALL in turn, which a parallel append
+        // would interleave).
         diesel::sql_query(
             "SELECT set_config('search_path', 'catalog', false), \
              set_config('application_name', 'civitas', false), \
-             set_config('statement_timeout', '30s', false)",
+             set_config('statement_timeout', '30s', false), \
+             set_config('max_parallel_workers_per_gather', '0', false)",
         )
         .execute(&mut conn)
         .map_err(diesel::r2d2::Error::QueryError)?;
