@@ -20,7 +20,7 @@ if command -v node >/dev/null 2>&1; then
   config=var/demo-oidc.json
   printf '{"port":0,"clients":[' >"$config"
   sep=""
-  for site in lumiere climat campus; do
+  for site in lumiere climat campus parlement; do
     printf '%s{"client_id":"civitas-%s","client_secret":"%s-demo-secret","redirect_uris":["http://%s.localhost:%s/auth/fc/callback"],"post_logout_redirect_uris":["http://%s.localhost:%s/auth/fc/signed-out"]}' \
       "$sep" "$site" "$site" "$site" "$port" "$site" "$port" >>"$config"
     sep=","

@@ -23,6 +23,7 @@ pub mod migrations;
 pub mod moderation;
 pub mod names;
 pub mod notifications;
+pub mod petitions;
 pub mod profiles;
 pub mod proposals;
 pub mod rate_limits;

@@ -204,6 +204,16 @@ fn set_hidden(conn: &mut PgConnection, r: ResourceRef, hidden: bool, by: Option<
                 .execute(conn)?;
             }
         }
+        ResourceKind::Petition => {
+            crate::petitions::set_hidden(conn, r.id, hidden)?;
+            if hidden {
+                prepared(
+                    "UPDATE notifications SET data = data - 'excerpt' WHERE resource_kind = 'petition' AND resource_id = $1",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(r.id)
+                .execute(conn)?;
+            }
+        }
         ResourceKind::Space | ResourceKind::User | ResourceKind::BlogPost => {}
     }
     Ok(())

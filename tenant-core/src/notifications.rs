@@ -39,10 +39,13 @@ pub enum EventKind {
     NewProposal,
     /// Someone followed one.
     Follow,
+    /// A petition one filed or follows moved on (`state`: submitted, published,
+    /// rejected, threshold_reached, period_over, answered, closed).
+    Petition,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Answer,
         EventKind::Reply,
         EventKind::Comment,
@@ -52,6 +55,7 @@ impl EventKind {
         EventKind::PhaseChange,
         EventKind::NewProposal,
         EventKind::Follow,
+        EventKind::Petition,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +69,7 @@ impl EventKind {
             EventKind::PhaseChange => "phase_change",
             EventKind::NewProposal => "new_proposal",
             EventKind::Follow => "follow",
+            EventKind::Petition => "petition",
         }
     }
 

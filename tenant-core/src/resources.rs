@@ -15,15 +15,17 @@ pub enum ResourceKind {
     Comment,
     User,
     BlogPost,
+    Petition,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 5] = [
+    pub const ALL: [ResourceKind; 6] = [
         ResourceKind::Space,
         ResourceKind::Proposal,
         ResourceKind::Comment,
         ResourceKind::User,
         ResourceKind::BlogPost,
+        ResourceKind::Petition,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +35,7 @@ impl ResourceKind {
             ResourceKind::Comment => "comment",
             ResourceKind::User => "user",
             ResourceKind::BlogPost => "blog_post",
+            ResourceKind::Petition => "petition",
         }
     }
 

@@ -85,4 +85,23 @@ fn the_demo_sites_show_a_living_participatory_budget() {
         assert_eq!(r.status, 303, "{site}: {}", r.body);
         assert!(camille.get("/notifications").body.contains("notification-unread"), "{site}");
     }
+
+    // The petitions site: petitions in every public state, with their counts.
+    let mut b = Browser::new(addr, "parlement.localhost");
+    let open = b.get("/petitions");
+    assert_eq!(open.status, 200);
+    assert!(open.body.contains(">4 pétitions"), "open for signatures: {}", open.body);
+    let examined = b.get("/petitions?state=examination");
+    assert!(examined.body.contains("<strong>100412</strong>"), "{}", examined.body);
+    let answered = b.get("/petitions?state=answered").body.replace("&#x2F;", "/");
+    let card = "<h2><a href=\"/petitions/";
+    let at = answered.find(card).expect("an answered petition") + card.len();
+    let id: String = answered[at..].chars().take_while(char::is_ascii_digit).collect();
+    let page = b.get(&format!("/petitions/{id}"));
+    assert!(page.body.contains("Réponse de l&#x27;institution"), "{}", page.body);
+    assert!(page.body.contains("Publiée et ouverte à la signature"), "a timeline");
+    let csv = b.get(&format!("/petitions/{id}/signatures.csv"));
+    let total: i64 = csv.body.lines().skip(1).filter_map(|l| l.split(',').nth(1)?.parse::<i64>().ok()).sum();
+    assert_eq!(total, 100_087);
+    assert!(b.get("/petitions?state=closed").body.contains(">1 pétition<"));
 }

@@ -18,7 +18,7 @@ use crate::support::{tenants, TestApp, TestConfig, TestDb};
 
 const FLOW_COOKIE: &str = "civitas_oidc";
 
-fn client(host: &str, port: u16, id: &str) -> Client {
+pub(crate) fn client(host: &str, port: u16, id: &str) -> Client {
     Client {
         client_id: id.into(),
         client_secret: format!("{id}-secret-for-tests-only"),
@@ -27,7 +27,7 @@ fn client(host: &str, port: u16, id: &str) -> Client {
     }
 }
 
-fn configure(app: &TestApp, slug: &str, issuer: &str, client_id: &str) {
+pub(crate) fn configure(app: &TestApp, slug: &str, issuer: &str, client_id: &str) {
     identity_providers::put(
         &app.state.db,
         &app.state.identity.keyring,

@@ -92,6 +92,24 @@ const DEMO: &[DemoTenant] = &[
             (Locale::Fr, "Bibliothèque ouverte jusqu'à minuit pendant les examens", "À la suite de la consultation à laquelle 2 140 étudiants ont participé, la bibliothèque centrale reste ouverte jusqu'à minuit du 5 au 30 janvier."),
         ],
     },
+    DemoTenant {
+        slug: "parlement",
+        name: "Assemblée des citoyens — Pétitions",
+        hosts: &["parlement.localhost"],
+        locales: &["fr", "en"],
+        modules: &["pages", "petitions"],
+        theme: "default",
+        color: "#000091",
+        logo: "parlement.svg",
+        description: "Déposez une pétition, signez avec FranceConnect sans que votre nom soit conservé : à 100 000 signatures en six mois, la pétition est examinée et reçoit une réponse publique.",
+        pages: &[
+            ("fonctionnement", Locale::Fr, "Comment fonctionnent les pétitions", "Dépôt, recevabilité, signatures, examen et réponse.",
+             "Toute personne ayant un compte peut déposer une pétition. Elle est d'abord examinée : une pétition contraire à la loi, injurieuse ou en doublon est déclarée irrecevable, avec le motif.\n\nUne pétition recevable est publiée et ouverte à la signature pendant six mois. On signe avec FranceConnect : nous vérifions que chaque personne ne signe qu'une fois, sans conserver son nom ni son identifiant.\n\nÀ 100 000 signatures, la pétition est examinée par la commission compétente, qui publie sa réponse."),
+            ("fonctionnement", Locale::En, "How petitions work", "Filing, admissibility, signatures, examination and response.",
+             "Anyone with an account may file a petition. It is first reviewed: a petition against the law, insulting or a duplicate is found not admissible, with the reason.\n\nAn admissible petition is published and open for signatures for six months. People sign with FranceConnect: we check that each person signs once, without keeping their name or identifier.\n\nAt 100,000 signatures, the relevant committee examines the petition and publishes its response."),
+        ],
+        posts: &[],
+    },
 ];
 
 pub fn run(settings: &Settings) -> anyhow::Result<()> {
@@ -253,9 +271,12 @@ fn fill(db: &Db, tenant: &Tenant, demo: &DemoTenant) -> anyhow::Result<()> {
         for (locale, title, body) in demo.posts {
             blog::publish(conn, *locale, title, body)?;
         }
-        let (space, phases) = demo_process(conn)?;
         if tenant.has_module(tenant_core::names::ModuleName::Proposals) {
+            let (space, phases) = demo_process(conn)?;
             super::demo_participation::fill(conn, tenant, space, &phases)?;
+        }
+        if tenant.has_module(tenant_core::names::ModuleName::Petitions) {
+            super::demo_petitions::fill(conn)?;
         }
         Ok(())
     })?;

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 pub mod demo;
 mod demo_participation;
+mod demo_petitions;
 pub mod migrate;
 pub mod notifications;
 pub mod provision;

@@ -116,6 +116,8 @@ pub fn serve_state(settings: &Settings, state: AppState) -> anyhow::Result<()> {
             settings.digest_interval,
         )?;
     }
+    // Petitions: signature periods that end, thresholds, count shards, every minute.
+    crate::modules::petitions::spawn_sweeper(state.clone(), std::time::Duration::from_secs(60))?;
     let options = ServeOptions {
         http: settings.http_addr.clone(),
         ops: settings.ops_addr.clone(),

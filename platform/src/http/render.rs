@@ -82,6 +82,7 @@ pub fn tenant_context(state: &AppState, tenant: &Tenant, locale: Locale, path: &
         let url = match module {
             ModuleName::Pages => "/pages",
             ModuleName::Blog => "/blog",
+            ModuleName::Petitions => "/petitions",
             ModuleName::Proposals => continue,
         };
         nav.push(NavItem {

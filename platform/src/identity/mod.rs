@@ -286,6 +286,9 @@ pub mod page {
         "amendment_rejected",
         "amendment_withdrawn",
         "notifications_saved",
+        "petition_saved",
+        "petition_submitted",
+        "petition_deleted",
     ];
 
     /// A short page with a title and a text (after a form, or for a dead link).

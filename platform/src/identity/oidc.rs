@@ -329,6 +329,11 @@ pub fn anonymous_proof(state: &AppState, req: &HttpRequest, tenant: &Tenant, pur
         .map(|p| p.subject_hash)
 }
 
+/// The proof cookie, to remove once a module has used it.
+pub fn anonymous_proof_removal() -> Cookie<'static> {
+    Cookie::build(ANON_COOKIE, "").path("/").finish()
+}
+
 /// Starts the flow: a POST (with the form token), so that another site cannot start
 /// it in the visitor's name. Linking to the signed-in account when there is one.
 #[post("/auth/{provider}/login")]

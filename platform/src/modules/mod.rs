@@ -7,6 +7,7 @@ pub mod home;
 pub mod moderation;
 pub mod notifications;
 pub mod pages;
+pub mod petitions;
 pub mod proposals;
 pub mod registry;
 pub mod site;
@@ -26,6 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     blog::configure(cfg);
     spaces::configure(cfg);
     proposals::configure(cfg);
+    petitions::configure(cfg);
+    petitions::admin::configure(cfg);
     follows::configure(cfg);
     notifications::configure(cfg);
     comments::configure(cfg);

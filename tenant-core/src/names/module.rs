@@ -14,10 +14,13 @@ pub enum ModuleName {
     Blog,
     /// Proposals placed as components in participatory spaces.
     Proposals,
+    /// Petitions, tenant-wide: filed by citizens, reviewed, signed once per person.
+    Petitions,
 }
 
 impl ModuleName {
-    pub const ALL: [ModuleName; 3] = [ModuleName::Pages, ModuleName::Blog, ModuleName::Proposals];
+    pub const ALL: [ModuleName; 4] =
+        [ModuleName::Pages, ModuleName::Blog, ModuleName::Proposals, ModuleName::Petitions];
 
     pub fn parse(raw: &str) -> Result<Self, CoreError> {
         Self::ALL.into_iter().find(|m| m.as_str() == raw.trim().to_ascii_lowercase()).ok_or_else(|| {
@@ -31,6 +34,7 @@ impl ModuleName {
             ModuleName::Pages => "pages",
             ModuleName::Blog => "blog",
             ModuleName::Proposals => "proposals",
+            ModuleName::Petitions => "petitions",
         }
     }
 }

@@ -5,6 +5,7 @@ use diesel::pg::PgConnection;
 use tenant_core::accounts::verifications::Requirement;
 use tenant_core::content::blog;
 use tenant_core::names::ModuleName;
+use tenant_core::petitions;
 use tenant_core::resources::{ResourceKind, ResourceRef};
 use tenant_core::{CoreResult, Tenant};
 
@@ -59,7 +60,31 @@ pub fn policy(
             let order = [tenant.default_locale];
             Ok(proposals::locate(conn, resource.id, who, &order)?.map(|(ctx, p)| proposal_policy(&ctx, &p)))
         }
+        ResourceKind::Petition => {
+            if !tenant.has_module(ModuleName::Petitions) {
+                return Ok(None);
+            }
+            let Some(p) = petitions::find(conn, resource.id)? else { return Ok(None) };
+            let Some(t) = petitions::types::find(conn, p.type_id)? else { return Ok(None) };
+            let admin = viewer.is_some_and(|u| u.is_admin);
+            if !t.comments_enabled || !p.state().is_public() || (p.hidden && !admin) {
+                return Ok(None);
+            }
+            Ok(Some(petition_policy(&p, &t)))
+        }
         ResourceKind::Space | ResourceKind::Comment | ResourceKind::User => Ok(None),
+    }
+}
+
+/// The policy of a published petition (its own page loads it already): comments
+/// need an account, and close with the petition (answered or closed).
+pub fn petition_policy(p: &petitions::Petition, t: &petitions::PetitionType) -> CommentPolicy {
+    CommentPolicy {
+        url: format!("/petitions/{}", p.id),
+        title: p.title.clone(),
+        requirement: Requirement::Account,
+        blocked: !t.comments_enabled || !matches!(p.state(), petitions::State::Open | petitions::State::Examination),
+        space_id: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Who hears of a new comment, in the comment's transaction: the author of the
 //! comment replied to, the followers of the resource (the commenter then follows
-//! it too), and anyone `@mentioned`. A proposal's comment count goes up with it.
+//! it too), and anyone `@mentioned`. A proposal's or petition's comment count goes
+//! up with it.
 use diesel::PgConnection;
 use serde_json::json;
 use tenant_core::comments::Created;
@@ -19,10 +20,14 @@ pub fn comment_created(
     if created.duplicate {
         return Ok(());
     }
-    if created.resource.kind == ResourceKind::Proposal {
+    let counted = match created.resource.kind {
+        ResourceKind::Proposal => Some("UPDATE proposals SET comments_count = comments_count + 1 WHERE id = $1"),
+        ResourceKind::Petition => Some("UPDATE petitions SET comments_count = comments_count + 1 WHERE id = $1"),
+        _ => None,
+    };
+    if let Some(sql) = counted {
         diesel::RunQueryDsl::execute(
-            diesel::sql_query("UPDATE proposals SET comments_count = comments_count + 1 WHERE id = $1")
-                .bind::<diesel::sql_types::BigInt, _>(created.resource.id),
+            diesel::sql_query(sql).bind::<diesel::sql_types::BigInt, _>(created.resource.id),
             conn,
         )?;
     }
@@ -78,7 +83,7 @@ pub fn comment_created(
             },
         )?;
     }
-    if created.resource.kind == ResourceKind::Proposal {
+    if matches!(created.resource.kind, ResourceKind::Proposal | ResourceKind::Petition) {
         follows::follow(conn, created.author_id, created.resource)?;
     }
     Ok(())

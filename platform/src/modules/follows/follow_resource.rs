@@ -100,6 +100,14 @@ pub async fn follow_resource(
                     }
                     follows::follow(conn, me, resource)?;
                 }
+                ResourceKind::Petition => {
+                    let visible = tenant_core::petitions::find(conn, id)?
+                        .is_some_and(|p| p.state().is_public() && (!p.hidden || matches!(viewer, Viewer::Admin)));
+                    if !visible {
+                        return Err(CoreError::NotFound("no such petition".into()));
+                    }
+                    follows::follow(conn, me, resource)?;
+                }
                 ResourceKind::Comment | ResourceKind::BlogPost => {
                     return Err(CoreError::NotFound("this cannot be followed".into()))
                 }

@@ -49,6 +49,16 @@ pub fn lookup(
                 excerpt: format!("{} — {}", p.title, richtext::excerpt(&p.body, EXCERPT_CHARS)),
             }))
         }
+        ResourceKind::Petition => {
+            let Some(p) = tenant_core::petitions::find(conn, resource.id)? else { return Ok(None) };
+            if !p.state().is_public() || (p.hidden && !viewer.is_admin) {
+                return Ok(None);
+            }
+            Ok(Some(Reportable {
+                url: format!("/petitions/{}", p.id),
+                excerpt: format!("{} — {}", p.title, richtext::excerpt(&p.body, EXCERPT_CHARS)),
+            }))
+        }
         ResourceKind::Space | ResourceKind::User | ResourceKind::BlogPost => Ok(None),
     }
 }

@@ -50,10 +50,12 @@ pub fn sentence(theme: &Theme, locale: Locale, fallback: Locale, n: &Notificatio
     let actor = n.actor_nickname.clone().unwrap_or_else(|| theme.message(locale, "notifications_someone"));
     let (title, phase, state) =
         (text_of(&n.data, "title", &order), text_of(&n.data, "phase", &order), text_of(&n.data, "state", &order));
-    fill(
-        &theme.message(locale, &format!("notification_{}", n.event.as_str())),
-        &[("actor", &actor), ("title", &title), ("phase", &phase), ("state", &state)],
-    )
+    // A petition's notification says which step it reached, one sentence per step.
+    let key = match n.event {
+        tenant_core::notifications::EventKind::Petition => format!("notification_petition_{state}"),
+        other => format!("notification_{}", other.as_str()),
+    };
+    fill(&theme.message(locale, &key), &[("actor", &actor), ("title", &title), ("phase", &phase), ("state", &state)])
 }
 
 /// Where the notification leads: its `url` when that is a path on this site, else

@@ -1,0 +1,148 @@
+//! Recording a signature.
+//!
+//! `GET /petitions/{id}/signature` is where FranceConnect's anonymous flow comes
+//! back to (its `next`): the proof cookie holds the keyed hash of the subject for
+//! purpose `petition:<id>`, made by the callback after checking the ID token
+//! (`acr` at least `eidas1`). A request without a valid proof for this petition
+//! records nothing. Another site cannot use this link against a visitor: the proof
+//! exists only after the visitor went through FranceConnect for this very petition,
+//! starting from a form of this site.
+//!
+//! `POST /petitions/{id}/sign` signs with the visitor's account (types that ask for
+//! an account or an account verification), with the form token.
+//!
+//! Either way the answer says "signed on DATE", or that the person had already
+//! signed on DATE and nothing was added.
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use tenant_core::accounts::verifications::{self, Gate};
+use tenant_core::petitions::signatures::{self, Signed};
+use tenant_core::petitions::{Petition, PetitionType, Signing};
+use tenant_core::CoreError;
+
+use super::{account_signer, load_visible, purpose};
+use crate::http::error::AppError;
+use crate::http::extract::{CurrentTenant, RequestLocale};
+use crate::identity::page::{remove_cookie, Page};
+use crate::identity::{MaybeUser, Visitor};
+use crate::state::AppState;
+
+/// The answer page for a signature, new or already there.
+#[allow(clippy::too_many_arguments)]
+fn signed_page(
+    state: &AppState,
+    req: &HttpRequest,
+    tenant: &tenant_core::Tenant,
+    locale: tenant_core::names::Locale,
+    visitor: &Visitor,
+    p: &Petition,
+    ty: &PetitionType,
+    outcome: Signed,
+) -> Result<HttpResponse, AppError> {
+    let mut page = Page::new(state, req, tenant, locale, visitor);
+    page.ctx.insert("petition", p);
+    page.ctx.insert("type_title", &ty.title_in(&[locale, tenant.default_locale]));
+    match outcome {
+        Signed::New { on, count } => {
+            page.ctx.insert("new", &true);
+            page.ctx.insert("signed_on", &on);
+            page.ctx.insert("count", &count);
+        }
+        Signed::Already { on } => {
+            page.ctx.insert("new", &false);
+            page.ctx.insert("signed_on", &on);
+            page.ctx.insert("count", &p.signatures);
+        }
+    }
+    page.render(state, tenant, "petitions/signed.html", StatusCode::OK)
+}
+
+fn refused(e: CoreError) -> AppError {
+    match e {
+        CoreError::Forbidden(m) => AppError::Forbidden(m),
+        other => other.into(),
+    }
+}
+
+#[get("/petitions/{id:\\d+}/signature")]
+pub async fn signature(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let (p, ty) = load_visible(&state, &tenant, &visitor, id).await?;
+    if ty.signing() != Signing::Anonymous {
+        return Err(AppError::Forbidden("this petition is signed with an account, from its page".into()));
+    }
+    let Some(hash) = crate::identity::oidc::anonymous_proof(&state, &req, &tenant, &purpose(id)) else {
+        return Err(AppError::Forbidden(
+            "no FranceConnect check for this petition in the last minutes: go back to the petition and press “Sign” again"
+                .into(),
+        ));
+    };
+    let (s, t) = (state.clone(), tenant.0.clone());
+    let now = chrono::Utc::now();
+    let outcome = web::block(move || s.db.tenant(&t, |conn| signatures::sign(conn, id, &hash, None, now)))
+        .await?
+        .map_err(refused)?;
+    let mut res = signed_page(&state, &req, &tenant, locale, &visitor, &p, &ty, outcome)?;
+    // The proof has done its work.
+    remove_cookie(&mut res, &crate::identity::oidc::anonymous_proof_removal())?;
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct SignForm {
+    #[serde(default)]
+    csrf: String,
+    /// "1": show my nickname among the signers (types that show signers).
+    #[serde(default)]
+    show_nickname: String,
+}
+
+#[post("/petitions/{id:\\d+}/sign")]
+pub async fn sign_with_account(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    RequestLocale(locale): RequestLocale,
+    MaybeUser(visitor): MaybeUser,
+    path: web::Path<i64>,
+    form: web::Form<SignForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let user = visitor.user.clone().ok_or_else(|| AppError::SignInRequired(format!("/petitions/{id}")))?;
+    crate::identity::csrf::verify(&req, &visitor, &form.csrf)?;
+    let (p, ty) = load_visible(&state, &tenant, &visitor, id).await?;
+    let Signing::Account(requirement) = ty.signing() else {
+        return Err(AppError::Forbidden("this petition is signed through FranceConnect, from its page".into()));
+    };
+    let (s, t) = (state.clone(), tenant.0.clone());
+    let key = web::block(move || s.identity.tenant_key(&s.db, &t)).await??;
+    let signer = account_signer(&key, id, user.id);
+    let nickname = (form.show_nickname == "1" && ty.show_signers).then(|| user.nickname.clone());
+    let (s, t) = (state.clone(), tenant.0.clone());
+    let now = chrono::Utc::now();
+    let outcome = web::block(move || {
+        s.db.tenant(&t, |conn| match verifications::gate(conn, Some(user.id), requirement)? {
+            Gate::Allowed => signatures::sign(conn, id, &signer, nickname.as_deref(), now).map(Ok),
+            other => Ok(Err(other)),
+        })
+    })
+    .await?
+    .map_err(refused)?;
+    match outcome {
+        Ok(outcome) => signed_page(&state, &req, &tenant, locale, &visitor, &p, &ty, outcome),
+        Err(Gate::Verify(k)) => {
+            Err(AppError::Forbidden(format!("signing this petition needs a {} verification", k.as_str())))
+        }
+        Err(Gate::Confirm) => Err(AppError::Forbidden("signing: confirm your email address first".into())),
+        Err(Gate::Blocked) => Err(AppError::Forbidden("your account is blocked on this site".into())),
+        Err(Gate::SignIn | Gate::Allowed) => Err(AppError::SignInRequired(format!("/petitions/{id}"))),
+    }
+}
