@@ -204,6 +204,26 @@ fn register(tera: &mut tera::Tera) {
     tera.register_filter("paragraphs", paragraphs);
     tera.register_filter("date", date);
     tera.register_filter("richtext", richtext);
+    tera.register_filter("thousands", thousands);
+}
+
+/// `{{ n | thousands(sep=t.thousands_sep) }}`: an integer with its digits grouped by
+/// three (`100 412` in French, `100,412` in English).
+fn thousands(value: &tera::Value, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let sep = args.get("sep").and_then(|s| s.as_str()).unwrap_or(",");
+    let n = value.as_i64().ok_or_else(|| tera::Error::msg("thousands: expected an integer"))?;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * sep.len() + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(sep);
+        }
+        out.push(c);
+    }
+    Ok(tera::Value::String(out))
 }
 
 /// Rich text (stored sanitised, or plain text from before) as safe HTML: sanitised
@@ -334,6 +354,20 @@ mod render_tests {
         let only_fr: Vec<_> = fr.iter().filter(|k| !en.contains(k)).collect();
         let only_en: Vec<_> = en.iter().filter(|k| !fr.contains(k)).collect();
         assert!(only_fr.is_empty() && only_en.is_empty(), "only in fr: {only_fr:?}; only in en: {only_en:?}");
+    }
+
+    #[test]
+    fn thousands_groups_digits_by_three() {
+        let f = |n: i64, sep: &str| {
+            let args = HashMap::from([("sep".to_owned(), tera::Value::String(sep.to_owned()))]);
+            thousands(&tera::Value::from(n), &args).expect("an integer").as_str().expect("text").to_owned()
+        };
+        assert_eq!(f(0, ","), "0");
+        assert_eq!(f(999, ","), "999");
+        assert_eq!(f(1000, ","), "1,000");
+        assert_eq!(f(100_412, "\u{202f}"), "100\u{202f}412");
+        assert_eq!(f(-1_234_567, ","), "-1,234,567");
+        assert!(thousands(&tera::Value::from("x"), &HashMap::new()).is_err());
     }
 
     /// Every account page renders, for an anonymous and a signed-in visitor.

@@ -92,7 +92,7 @@ fn the_demo_sites_show_a_living_participatory_budget() {
     assert_eq!(open.status, 200);
     assert!(open.body.contains(">4 pétitions"), "open for signatures: {}", open.body);
     let examined = b.get("/petitions?state=examination");
-    assert!(examined.body.contains("<strong>100412</strong>"), "{}", examined.body);
+    assert!(examined.body.contains("<strong>100\u{202f}412</strong>"), "{}", examined.body);
     let answered = b.get("/petitions?state=answered").body.replace("&#x2F;", "/");
     let card = "<h2><a href=\"/petitions/";
     let at = answered.find(card).expect("an answered petition") + card.len();

@@ -61,35 +61,48 @@ fn texts(fr: &str, en: &str) -> Vec<(Locale, String)> {
     vec![(Locale::Fr, fr.to_owned()), (Locale::En, en.to_owned())]
 }
 
-/// Moves a petition's dates and timeline back by `days` (so a demo petition published
-/// "today" by the code reads as published `days` ago).
+/// Moves a petition's dates and timeline back, so that a demo petition published
+/// "today" by the code reads as published `days` ago: drafted two weeks before,
+/// submitted twelve days before, its threshold reached a third of the way, its
+/// period over after 180 days, answered a fortnight ago.
 fn backdate(conn: &mut PgConnection, id: i64, days: i64) -> Result<()> {
-    let shift = "make_interval(days => $2)";
-    diesel::sql_query(format!(
-        "UPDATE petitions SET created_at = created_at - {shift}, updated_at = updated_at - {shift},
-                submitted_at = submitted_at - {shift}, published_at = published_at - {shift},
-                signatures_end_at = signatures_end_at - {shift}, threshold_reached_at = threshold_reached_at - {shift},
-                answered_at = answered_at - {shift}, closed_at = closed_at - {shift}
-         WHERE id = $1"
-    ))
-    .bind::<BigInt, _>(id)
-    .bind::<Integer, _>(days as i32)
-    .execute(conn)?;
-    diesel::sql_query(format!("UPDATE petition_events SET at = at - {shift} WHERE petition_id = $1"))
+    let by_kind = "make_interval(days => $2 + CASE kind
+            WHEN 'created' THEN 14 WHEN 'submitted' THEN 12
+            WHEN 'threshold_reached' THEN -($2 / 3)
+            WHEN 'period_over' THEN -180 WHEN 'closed' THEN -180
+            WHEN 'answered' THEN 15 - $2
+            ELSE 0 END)";
+    diesel::sql_query(format!("UPDATE petition_events SET at = at - {by_kind} WHERE petition_id = $1"))
         .bind::<BigInt, _>(id)
         .bind::<Integer, _>(days as i32)
         .execute(conn)?;
+    diesel::sql_query(
+        "UPDATE petitions p SET
+                created_at = (SELECT min(at) FROM petition_events e WHERE e.petition_id = p.id),
+                submitted_at = (SELECT max(at) FROM petition_events e WHERE e.petition_id = p.id AND kind = 'submitted'),
+                published_at = published_at - make_interval(days => $2),
+                signatures_end_at = signatures_end_at - make_interval(days => $2),
+                threshold_reached_at = (SELECT max(at) FROM petition_events e
+                                        WHERE e.petition_id = p.id AND kind = 'threshold_reached'),
+                answered_at = (SELECT max(at) FROM petition_events e WHERE e.petition_id = p.id AND kind = 'answered'),
+                closed_at = CASE WHEN closed_at IS NOT NULL THEN signatures_end_at - make_interval(days => $2) END,
+                updated_at = now() - make_interval(days => 1)
+         WHERE id = $1",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<Integer, _>(days as i32)
+    .execute(conn)?;
     Ok(())
 }
 
-/// `n` signatures of random hashes, spread over the `days` days since publication
+/// `n` signatures of random hashes, spread over `days` days ending `ended` days ago
 /// (more at the start, as petitions go), with their daily counts.
-fn signatures(conn: &mut PgConnection, id: i64, n: i64, days: i64) -> Result<()> {
+fn signatures(conn: &mut PgConnection, id: i64, n: i64, days: i64, ended: i64) -> Result<()> {
     diesel::sql_query(
         "WITH s AS (
              INSERT INTO petition_signatures (petition_id, signer, signed_on)
              SELECT $1, encode(sha256(gen_random_uuid()::text::bytea), 'hex'),
-                    current_date - ($3 - floor(power(random(), 2) * $3))::int
+                    current_date - $4::int - ($3 - floor(power(random(), 2) * $3))::int
              FROM generate_series(1, $2)
              RETURNING signed_on
          )
@@ -100,6 +113,7 @@ fn signatures(conn: &mut PgConnection, id: i64, n: i64, days: i64) -> Result<()>
     .bind::<BigInt, _>(id)
     .bind::<BigInt, _>(n)
     .bind::<BigInt, _>(days.max(1))
+    .bind::<BigInt, _>(ended.max(0))
     .execute(conn)?;
     Ok(())
 }
@@ -194,7 +208,8 @@ pub fn fill(conn: &mut PgConnection) -> Result<()> {
         let id = new_petition(conn, people[i % people.len()], national, title, body)?;
         petitions::submit(conn, id, people[i % people.len()])?;
         petitions::publish(conn, id, admin, now)?;
-        signatures(conn, id, *n, (*days).min(180))?;
+        // Signatures from publication to the end of the period (or today).
+        signatures(conn, id, *n, (*days).min(180), (*days - 180).max(0))?;
         // The threshold is checked by signers and by the sweep: let the sweep see it.
         petitions::sweep(conn, now)?;
         match *state {
@@ -206,11 +221,16 @@ pub fn fill(conn: &mut PgConnection) -> Result<()> {
                  l'extinction nocturne des publicités lumineuses sera débattu à la session de printemps.",
             )?,
             "closed" => {
-                // The signature period ended below the threshold.
-                diesel::sql_query("UPDATE petitions SET signatures_end_at = now() - interval '1 day' WHERE id = $1")
+                // The signature period ended below the threshold: the sweep, run as of
+                // the end of the period, closes it.
+                backdate(conn, id, *days)?;
+                let ended = now - chrono::Duration::days(*days - 180);
+                petitions::sweep(conn, ended)?;
+                diesel::sql_query("UPDATE petition_events SET at = $2 WHERE petition_id = $1 AND kind = 'period_over'")
                     .bind::<BigInt, _>(id)
+                    .bind::<diesel::sql_types::Timestamptz, _>(ended)
                     .execute(conn)?;
-                petitions::sweep(conn, now)?;
+                continue;
             }
             _ => {}
         }
@@ -230,7 +250,7 @@ pub fn fill(conn: &mut PgConnection) -> Result<()> {
         let signer = format!("{:064x}", u128::from(*who as u64) * 0x9e37_79b9_7f4a_7c15);
         petitions::signatures::sign(conn, id, &signer, Some(nickname), now)?;
     }
-    signatures(conn, id, 183, 1)?;
+    signatures(conn, id, 183, 1, 0)?;
     // The workflow's first steps: under review, not admissible, and Camille's draft.
     let review = new_petition(
         conn,
