@@ -18,6 +18,7 @@ mod migrations;
 mod notifications;
 mod oidc;
 mod permissions;
+mod petition_crash;
 mod petitions;
 mod proposals;
 mod provisioning_api;

@@ -310,7 +310,11 @@ pub async fn anonymous_login(
 const ANON_COOKIE: &str = "civitas_anon";
 
 fn anon_context(tenant: &Tenant, purpose: &str) -> String {
-    format!("anonymous_proof:{}:{purpose}", tenant.id)
+    proof_context(tenant.id, purpose)
+}
+
+fn proof_context(tenant_id: uuid::Uuid, purpose: &str) -> String {
+    format!("anonymous_proof:{tenant_id}:{purpose}")
 }
 
 #[derive(Serialize, Deserialize)]
@@ -327,6 +331,23 @@ pub fn anonymous_proof(state: &AppState, req: &HttpRequest, tenant: &Tenant, pur
     open_cookie::<AnonymousProof>(state, req, ANON_COOKIE, &anon_context(tenant, purpose))
         .filter(|p| p.purpose == purpose && p.expires > chrono::Utc::now().timestamp())
         .map(|p| p.subject_hash)
+}
+
+/// The value of the proof cookie for `subject_hash` and `purpose` on tenant
+/// `tenant_id`, valid until `expires` (Unix seconds): sealed with the platform key,
+/// bound to the tenant and the purpose. The callback makes it after a verified
+/// flow; the signing load benchmark and the crash test mint their own (the flow
+/// itself is tested on its own).
+pub fn seal_anonymous_proof(
+    keyring: &tenant_core::secrets::Keyring,
+    tenant_id: uuid::Uuid,
+    purpose: &str,
+    subject_hash: &str,
+    expires: i64,
+) -> Result<String, AppError> {
+    let proof = AnonymousProof { purpose: purpose.to_owned(), subject_hash: subject_hash.to_owned(), expires };
+    let json = serde_json::to_vec(&proof).map_err(|e| AppError::Internal(e.into()))?;
+    keyring.seal(&json, &proof_context(tenant_id, purpose)).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
 }
 
 /// The proof cookie, to remove once a module has used it.
@@ -639,12 +660,16 @@ async fn prove(
 ) -> Result<HttpResponse, AppError> {
     let (s, t) = (state.clone(), tenant.0.clone());
     let key = web::block(move || s.identity.tenant_key(&s.db, &t)).await??;
-    let proof = AnonymousProof {
-        purpose: purpose.to_owned(),
-        subject_hash: key.hash(&format!("anonymous:{purpose}"), &v.subject),
-        expires: chrono::Utc::now().timestamp() + FLOW_MINUTES * 60,
-    };
-    let cookie = seal_cookie(state, ANON_COOKIE, "/", &anon_context(tenant, purpose), &proof, visitor.https)?;
+    let hash = key.hash(&format!("anonymous:{purpose}"), &v.subject);
+    let expires = chrono::Utc::now().timestamp() + FLOW_MINUTES * 60;
+    let sealed = seal_anonymous_proof(&state.identity.keyring, tenant.id, purpose, &hash, expires)?;
+    let cookie = Cookie::build(ANON_COOKIE, sealed)
+        .path("/")
+        .http_only(true)
+        .secure(visitor.https)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::minutes(FLOW_MINUTES))
+        .finish();
     let mut res = see_other(&flow.next);
     super::page::set_cookie(&mut res, &cookie)?;
     Ok(res)

@@ -1,0 +1,240 @@
+//! No signature lost, none doubled: concurrent signers sign a petition through the
+//! signature request while the `civitas` process is killed (`kill -9`) and started
+//! again. Each signer tries until the server says it signed (a new signature, or
+//! "already signed" when its earlier try was stored before the crash). Afterwards
+//! every signer is stored exactly once, and the count the petition page shows is the
+//! number of stored rows.
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tenant_core::accounts::users::{self, NewUser, UserRole};
+use tenant_core::names::Locale;
+use tenant_core::petitions::{self, types, Created, Draft, TypeInput};
+
+use crate::support::app::temp_dir;
+use crate::support::http::{parse_bytes, Resp};
+use crate::support::sql::count;
+use crate::support::{tenants, TestDb};
+
+const SIGNERS: usize = 1_200;
+const THREADS: usize = 8;
+const HOST: &str = "crashsig.test";
+
+/// `civitas serve` in its own process on `data`; its tenant-site address.
+fn serve(tdb: &TestDb, data: &std::path::Path) -> (Child, SocketAddr) {
+    let log = temp_dir("sig-crash-log").join("stderr");
+    let mut child = tenants::civitas(&tdb.url)
+        .env("CIVITAS_DATA_DIR", data)
+        .args(["serve", "--http", "127.0.0.1:0", "--ops", "127.0.0.1:0", "--provisioning", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let http: SocketAddr = loop {
+        let Some(line) = lines.next() else {
+            panic!("the server stopped before serving: {}", std::fs::read_to_string(&log).unwrap_or_default());
+        };
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("civitas: tenant sites on http://") {
+            break rest.trim().parse().unwrap();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, http)
+}
+
+/// A GET that reports a refused or cut connection as `None` instead of failing.
+fn try_get(addr: SocketAddr, path: &str, cookie: &str) -> Option<Resp> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let req =
+        format!("GET {path} HTTP/1.1\r\nHost: {HOST}\r\nCookie: civitas_anon={cookie}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).ok()?;
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).ok()?;
+    let resp = parse_bytes(&bytes);
+    (resp.status != 0).then_some(resp)
+}
+
+#[test]
+fn no_signature_is_lost_or_doubled_when_the_server_is_killed_mid_load() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let tenant = tenants::create(&db, "crashsig", &[HOST], &["petitions"]);
+    // A published petition that signs through FranceConnect, anonymously.
+    let id = db
+        .tenant(&tenant, |conn| {
+            let author = users::create(
+                conn,
+                &NewUser {
+                    nickname: "auteur",
+                    email: Some("auteur@crashsig.fr"),
+                    password_hash: None,
+                    locale: Locale::Fr,
+                    email_confirmed: true,
+                    role: UserRole::Participant,
+                },
+            )?
+            .unwrap();
+            let t = types::check(
+                &TypeInput {
+                    title: vec![(Locale::Fr, "Pétition".into())],
+                    threshold: "100000".into(),
+                    period_days: "30".into(),
+                    file_requires: "account".into(),
+                    sign_requires: "franceconnect_anonymous".into(),
+                    active: true,
+                    ..TypeInput::default()
+                },
+                &[Locale::Fr],
+            )?;
+            let type_id = types::save(conn, None, &t)?;
+            let checked = petitions::check(&Draft {
+                type_id,
+                title: "Une pétition très signée pendant une panne".into(),
+                body: "Le serveur s'arrête net au milieu des signatures ; aucune ne doit manquer ni compter double."
+                    .into(),
+            })?;
+            let Created::New(id) = petitions::create(conn, author, &checked, None)? else { unreachable!() };
+            petitions::submit(conn, id, author)?;
+            petitions::publish(conn, id, author, chrono::Utc::now())?;
+            Ok(id)
+        })
+        .unwrap();
+
+    let data = temp_dir("sig-crash-data");
+    let (child, http) = serve(&tdb, &data);
+    let server = Arc::new(Mutex::new((child, Some(http))));
+    // The proofs FranceConnect's callback would have handed each signer.
+    let keyring = tenant_core::secrets::Keyring::load(&data.join("master.key"), &[]).expect("the server's key");
+    let purpose = format!("petition:{id}");
+    let expires = chrono::Utc::now().timestamp() + 3600;
+    let signers: Arc<Vec<(String, String)>> = Arc::new(
+        (0..SIGNERS)
+            .map(|i| {
+                // 64 hex digits, as the callback's keyed hashes are.
+                let hash = format!(
+                    "{:032x}{:032x}",
+                    (i as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835),
+                    i
+                );
+                let sealed =
+                    platform::identity::oidc::seal_anonymous_proof(&keyring, tenant.id, &purpose, &hash, expires)
+                        .expect("sealed");
+                (hash, sealed)
+            })
+            .collect(),
+    );
+
+    let next = Arc::new(AtomicUsize::new(0));
+    let acked = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let path = format!("/petitions/{id}/signature");
+    let workers: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (server, signers, next, acked, failures, path) =
+                (server.clone(), signers.clone(), next.clone(), acked.clone(), failures.clone(), path.clone());
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= SIGNERS {
+                        return seen;
+                    }
+                    let started = Instant::now();
+                    loop {
+                        assert!(started.elapsed() < Duration::from_secs(120), "signer {i} never got an answer");
+                        let addr = server.lock().unwrap().1;
+                        let Some(addr) = addr else {
+                            std::thread::sleep(Duration::from_millis(20));
+                            continue;
+                        };
+                        match try_get(addr, &path, &signers[i].1) {
+                            Some(r) if r.status == 200 => {
+                                let new = r.body.contains("votre signature est enregistrée");
+                                let already = r.body.contains("Vous avez déjà signé");
+                                assert!(new || already, "signer {i}: {}", r.body);
+                                seen.push((i, new));
+                                acked.fetch_add(1, Ordering::SeqCst);
+                                break;
+                            }
+                            Some(r) if r.status >= 500 => {
+                                failures.fetch_add(1, Ordering::SeqCst);
+                            }
+                            Some(r) => panic!("signer {i}: {} {}", r.status, r.body),
+                            None => {
+                                failures.fetch_add(1, Ordering::SeqCst);
+                            }
+                        }
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                }
+            })
+        })
+        .collect();
+
+    // Mid-load, kill -9 and start again on the same data.
+    while acked.load(Ordering::SeqCst) < SIGNERS / 3 {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    {
+        let mut s = server.lock().unwrap();
+        s.0.kill().expect("kill -9");
+        s.0.wait().unwrap();
+        s.1 = None;
+    }
+    let killed_at = acked.load(Ordering::SeqCst);
+    let (child, http) = serve(&tdb, &data);
+    *server.lock().unwrap() = (child, Some(http));
+
+    let mut answers = Vec::new();
+    for w in workers {
+        answers.extend(w.join().expect("a signer thread"));
+    }
+    let already = answers.iter().filter(|(_, new)| !new).count();
+    eprintln!(
+        "signatures: killed after {killed_at} of {SIGNERS} acknowledged, {} failed tries, {already} signers told \"already signed\" after the restart",
+        failures.load(Ordering::SeqCst)
+    );
+    assert!(killed_at < SIGNERS, "the kill came mid-load");
+    assert!(failures.load(Ordering::SeqCst) > 0, "some requests met the dead server");
+    assert_eq!(answers.len(), SIGNERS, "every signer got an answer");
+
+    // Every signer stored exactly once; the kept count is the rows.
+    let mut conn = tdb.conn();
+    let rows =
+        count(&mut conn, &format!("SELECT count(*) AS n FROM t_crashsig.petition_signatures WHERE petition_id = {id}"));
+    assert_eq!(rows, SIGNERS as i64, "no signature lost, none doubled");
+    #[derive(diesel::QueryableByName)]
+    struct Signer {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        signer: String,
+    }
+    let stored: HashSet<String> = diesel::RunQueryDsl::load::<Signer>(
+        diesel::sql_query(format!("SELECT signer FROM t_crashsig.petition_signatures WHERE petition_id = {id}")),
+        &mut conn,
+    )
+    .unwrap()
+    .into_iter()
+    .map(|s| s.signer)
+    .collect();
+    for (i, _) in &answers {
+        assert!(stored.contains(&signers[*i].0), "signer {i} was told it signed and is stored");
+    }
+    let (kept_rows, kept) = db.tenant(&tenant, |c| petitions::signatures::audit(c, id)).unwrap();
+    assert_eq!((kept_rows, kept), (SIGNERS as i64, SIGNERS as i64), "the kept count is the rows");
+    // The page shows that count.
+    let page = crate::support::http::get(http, HOST, &format!("/petitions/{id}"));
+    assert!(
+        page.body.contains(&format!("<strong class=\"petition-count\">1\u{202f}{:03}</strong>", SIGNERS % 1000)),
+        "{}",
+        page.body
+    );
+    let _ = server.lock().unwrap().0.kill();
+}
