@@ -77,8 +77,15 @@ CREATE INDEX petition_events_petition ON petition_events (petition_id, at, id);
 -- same petition (HMAC under the tenant's key, with the petition in the purpose),
 -- the day (not the time: nothing to line up with access logs), and the nickname
 -- only when the type shows signers and the signer chose to appear.
+--
+-- No foreign key on `petition_id`, here or on the counts: a foreign key check locks
+-- the petition's row (FOR KEY SHARE) for every signature, which makes that one row
+-- the hot spot of a petition signed by thousands at once (multixacts, a WAL record
+-- per lock). The signing statement inserts only for a petition it has just read, and
+-- a petition that may have signatures is never deleted (only drafts are); a tenant's
+-- signatures go with its schema.
 CREATE TABLE petition_signatures (
-    petition_id bigint NOT NULL REFERENCES petitions (id) ON DELETE CASCADE,
+    petition_id bigint NOT NULL,
     signer text NOT NULL CHECK (signer ~ '^[0-9a-f]{64}$'),
     signed_on date NOT NULL DEFAULT current_date,
     nickname text CHECK (nickname IS NULL OR length(nickname) <= 100),
@@ -90,7 +97,7 @@ CREATE INDEX petition_signatures_public ON petition_signatures (petition_id, sig
 -- signers do not queue on one row; written in the signature's own transaction. The
 -- count is the sum; past days are folded into shard 0 by the sweep.
 CREATE TABLE petition_signature_counts (
-    petition_id bigint NOT NULL REFERENCES petitions (id) ON DELETE CASCADE,
+    petition_id bigint NOT NULL,
     day date NOT NULL,
     shard smallint NOT NULL CHECK (shard BETWEEN 0 AND 63),
     n integer NOT NULL CHECK (n >= 0),

@@ -20,6 +20,9 @@ use tenant_core::Tenant;
 use crate::http::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Scoped modules first: a request for one skips the other routes' patterns (each
+    // a regular expression to try), and other requests pass the scope on its prefix.
+    petitions::configure(cfg);
     site::configure(cfg);
     crate::identity::configure(cfg);
     home::configure(cfg);
@@ -27,7 +30,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     blog::configure(cfg);
     spaces::configure(cfg);
     proposals::configure(cfg);
-    petitions::configure(cfg);
     petitions::admin::configure(cfg);
     follows::configure(cfg);
     notifications::configure(cfg);

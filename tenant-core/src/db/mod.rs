@@ -142,6 +142,22 @@ impl Db {
         }
     }
 
+    /// Runs `f` outside any transaction, with nothing but the catalog on the search
+    /// path: for a single statement that names `tenant`'s tables with its schema (the
+    /// hottest writes: one round trip, committed on its own, and a plan PostgreSQL
+    /// keeps, since the search path never changes under it). An unqualified tenant
+    /// table does not resolve here, so such a statement reaches no tenant by accident.
+    /// `f` gets the schema's quoted name to put before each table.
+    pub fn tenant_statement<T>(
+        &self,
+        tenant: &Tenant,
+        f: impl FnOnce(&mut PgConnection, &str) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        let mut pooled = self.checkout()?;
+        pooled.note_tenant(tenant.id);
+        f(&mut pooled.conn, &tenant.schema.quoted())
+    }
+
     /// Runs `f` in a transaction on the catalog (the shared schema).
     pub fn catalog<T>(&self, f: impl FnOnce(&mut PgConnection) -> CoreResult<T>) -> CoreResult<T> {
         let mut pooled = self.checkout()?;

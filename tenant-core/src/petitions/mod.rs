@@ -521,6 +521,9 @@ pub fn delete_draft(conn: &mut PgConnection, id: i64, author_id: i64) -> CoreRes
         prepared("DELETE FROM follows WHERE resource_kind = 'petition' AND resource_id = $1")
             .bind::<BigInt, _>(id)
             .execute(conn)?;
+        // A draft was never signed; the signature tables hold no key to it anyway.
+        prepared("DELETE FROM petition_signature_counts WHERE petition_id = $1").bind::<BigInt, _>(id).execute(conn)?;
+        prepared("DELETE FROM petition_signatures WHERE petition_id = $1").bind::<BigInt, _>(id).execute(conn)?;
         prepared("DELETE FROM petitions WHERE id = $1").bind::<BigInt, _>(id).execute(conn)?;
         Ok(())
     })

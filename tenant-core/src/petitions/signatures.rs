@@ -274,3 +274,94 @@ pub fn audit(conn: &mut PgConnection, id: i64) -> CoreResult<(i64, i64)> {
     .get_result(conn)?;
     Ok((pair.rows, pair.kept))
 }
+
+/// What the signature request shows, read in the signing statement itself.
+#[derive(Clone, Debug, Serialize, QueryableByName)]
+pub struct Signing {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub state: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub author_id: Option<i64>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
+    pub threshold: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub type_title: serde_json::Value,
+    /// The type signs through FranceConnect, anonymously.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub anonymous: bool,
+    /// Published, not hidden, within its period: signatures accepted.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub open: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub hidden: bool,
+    /// Recorded by this statement.
+    #[diesel(sql_type = Nullable<Date>)]
+    pub new_on: Option<NaiveDate>,
+    /// Recorded before.
+    #[diesel(sql_type = Nullable<Date>)]
+    pub earlier_on: Option<NaiveDate>,
+    /// The count before this signature.
+    #[diesel(sql_type = BigInt)]
+    pub before: i64,
+}
+
+/// [`sign`] for petitions signed through FranceConnect anonymously, as one statement
+/// outside any transaction ([`crate::db::Db::tenant_statement`]; `schema` is the
+/// tenant's quoted schema): the gate, the signature, its count, and what the answer
+/// shows, in one round trip. Returns `None` when there is no such petition. The
+/// caller reads the outcome: `new_on` (signed now), `earlier_on` (signed before),
+/// neither (refused: `open` or `anonymous` says why, or a concurrent request of the
+/// same person got there first: see [`signed_on`]). Reaching the threshold is left
+/// to the caller ([`reach_threshold_now`]).
+pub fn sign_anonymous(
+    conn: &mut PgConnection,
+    schema: &str,
+    id: i64,
+    signer: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<Option<Signing>> {
+    check_signer(signer)?;
+    let sql = format!(
+        "WITH p AS (
+             SELECT p.id, p.title, p.state, p.author_id, p.threshold, t.title AS type_title,
+                    t.sign_requires = 'franceconnect_anonymous' AS anonymous, p.hidden_at IS NOT NULL AS hidden,
+                    (p.state IN ('open', 'examination') AND p.hidden_at IS NULL AND p.published_at <= $3
+                     AND $3 < p.signatures_end_at) AS open
+             FROM {schema}.petitions p JOIN {schema}.petition_types t ON t.id = p.type_id WHERE p.id = $1
+         ), s AS (
+             INSERT INTO {schema}.petition_signatures (petition_id, signer, signed_on)
+             SELECT p.id, $2, $4 FROM p WHERE p.open AND p.anonymous
+             ON CONFLICT DO NOTHING RETURNING signed_on
+         ), c AS (
+             INSERT INTO {schema}.petition_signature_counts (petition_id, day, shard, n)
+             SELECT $1, signed_on, $5, 1 FROM s
+             ON CONFLICT (petition_id, day, shard) DO UPDATE SET n = {schema}.petition_signature_counts.n + 1
+         )
+         SELECT p.id, p.title, p.state, p.author_id, p.threshold, p.type_title, p.anonymous, p.open, p.hidden,
+                (SELECT signed_on FROM s) AS new_on,
+                (SELECT e.signed_on FROM {schema}.petition_signatures e WHERE e.petition_id = $1 AND e.signer = $2)
+                  AS earlier_on,
+                (SELECT coalesce(sum(n), 0) FROM {schema}.petition_signature_counts WHERE petition_id = $1)::int8
+                  AS before
+         FROM p"
+    );
+    Ok(prepared(sql)
+        .bind::<BigInt, _>(id)
+        .bind::<Text, _>(signer)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Date, _>(now.date_naive())
+        .bind::<SmallInt, _>(shard_of(signer))
+        .get_result(conn)
+        .optional()?)
+}
+
+/// After a signature recorded outside a transaction brought an open petition to its
+/// threshold: moves it to its examination (once), in a transaction of its own
+/// (`conn` scoped to the tenant).
+pub fn reach_threshold_now(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> CoreResult<()> {
+    reach_threshold(conn, id, now)
+}

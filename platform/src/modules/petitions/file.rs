@@ -81,7 +81,7 @@ fn user_id(visitor: &Visitor, back: &str) -> Result<i64, AppError> {
     visitor.user.as_ref().map(|u| u.id).ok_or_else(|| AppError::SignInRequired(back.to_owned()))
 }
 
-#[get("/petitions/new")]
+#[get("/new")]
 pub async fn new_form(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -127,7 +127,7 @@ async fn checked(
     }
 }
 
-#[post("/petitions/new")]
+#[post("/new")]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -172,7 +172,7 @@ pub async fn create(
     }
 }
 
-#[get("/petitions/{id:\\d+}/edit")]
+#[get("/{id:\\d+}/edit")]
 pub async fn edit_form(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -197,7 +197,7 @@ pub async fn edit_form(
     render_form(&req, &state, &tenant, locale, &visitor, Some(id), &values, None, StatusCode::OK).await
 }
 
-#[post("/petitions/{id:\\d+}/edit")]
+#[post("/{id:\\d+}/edit")]
 pub async fn save(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -235,7 +235,7 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-#[post("/petitions/{id:\\d+}/submit")]
+#[post("/{id:\\d+}/submit")]
 pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -253,7 +253,7 @@ pub async fn submit(
     Ok(see_other(&format!("/petitions/{id}?notice=petition_submitted")))
 }
 
-#[post("/petitions/{id:\\d+}/delete")]
+#[post("/{id:\\d+}/delete")]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,

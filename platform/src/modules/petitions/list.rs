@@ -93,7 +93,7 @@ pub fn type_views(types: &[PetitionType], order: &[Locale]) -> Vec<TypeView> {
         .collect()
 }
 
-#[get("/petitions")]
+#[get("")]
 pub async fn list_petitions(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -150,7 +150,7 @@ fn page_query(f: &Filter) -> String {
     parts.join("&")
 }
 
-#[get("/petitions/mine")]
+#[get("/mine")]
 pub async fn my_petitions(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -26,7 +26,13 @@ use crate::http::extract::CurrentTenant;
 use crate::identity::Visitor;
 use crate::state::AppState;
 
+/// The public routes, under one `/petitions` scope: the app tries it first (see
+/// `modules::configure`), and any other path passes it on one prefix comparison.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/petitions").configure(routes));
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list::list_petitions)
         .service(list::my_petitions)
         .service(file::new_form)

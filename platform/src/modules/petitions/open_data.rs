@@ -39,7 +39,7 @@ fn download(content_type: &'static str, filename: String, body: Vec<u8>) -> Http
         .body(body)
 }
 
-#[get("/petitions/{id:\\d+}/signatures.csv")]
+#[get("/{id:\\d+}/signatures.csv")]
 pub async fn signatures_csv(
     state: web::Data<AppState>,
     tenant: CurrentTenant,
@@ -68,7 +68,7 @@ struct SignaturesJson {
     days: Vec<signatures::Day>,
 }
 
-#[get("/petitions/{id:\\d+}/signatures.json")]
+#[get("/{id:\\d+}/signatures.json")]
 pub async fn signatures_json(
     state: web::Data<AppState>,
     tenant: CurrentTenant,
@@ -100,7 +100,7 @@ struct TimelineJson {
     timeline: Vec<TimelineEntry>,
 }
 
-#[get("/petitions/{id:\\d+}/timeline.json")]
+#[get("/{id:\\d+}/timeline.json")]
 pub async fn timeline_json(
     state: web::Data<AppState>,
     tenant: CurrentTenant,

@@ -52,7 +52,7 @@ fn refusal_key(reason: &str) -> &'static str {
     }
 }
 
-#[get("/petitions/{id:\\d+}")]
+#[get("/{id:\\d+}")]
 pub async fn show_petition(
     req: HttpRequest,
     state: web::Data<AppState>,
