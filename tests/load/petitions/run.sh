@@ -5,7 +5,7 @@
 # against the same PostgreSQL in the same run, pgbench with
 #   raw_insert.sql  the raw limit: one unique insert into the signatures table per
 #                   transaction, nothing else;
-#   sign_tx.sql     the same statements the request runs, without the server.
+#   sign_stmt.sql   the statement the request sends, without the server.
 # Floor: 2,000 signatures/s, and at least half the raw PostgreSQL rate. Loopback only.
 #
 #   bash tests/load/petitions/run.sh
@@ -26,7 +26,7 @@ PROOFS=${PROOFS:-200000}
 command -v wrk >/dev/null || CIVITAS_SETUP_TESTS=1 bash deploy/dev/setup.sh
 command -v psql >/dev/null || bash deploy/dev/setup.sh
 pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench | tail -n 1)
-cargo build --release --example petition_proofs
+cargo build --release -p platform --example petition_proofs
 if [ -z "${CIVITAS_BIN:-}" ]; then
   cargo build --release --bin civitas
   bin="$root/target/release/civitas"
@@ -147,10 +147,10 @@ stamp "pgbench: the raw unique insert, then the request's statements"
 sql -c "CHECKPOINT"
 pgb raw_insert "$here/raw_insert.sql"
 sql -c "CHECKPOINT"
-pgb sign_tx "$here/sign_tx.sql"
+pgb sign_stmt "$here/sign_stmt.sql"
 {
   awk -v a="$rps" -v b="$tps_raw_insert" 'BEGIN { printf "ratio server / raw unique insert = %.2f\n", a / b }'
-  awk -v a="$rps" -v b="$tps_sign_tx" 'BEGIN { printf "ratio server / same statements in pgbench = %.2f\n", a / b }'
+  awk -v a="$rps" -v b="$tps_sign_stmt" 'BEGIN { printf "ratio server / its statement in pgbench = %.2f\n", a / b }'
   if awk -v a="$rps" -v b="$tps_raw_insert" 'BEGIN { exit !(a >= 2000 && a >= b / 2) }'; then
     echo "floor (2,000 signatures/s and half the raw rate): met"
   else
