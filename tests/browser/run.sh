@@ -137,6 +137,14 @@ logos="$repo/deploy/demo/logos"
   --description "Have your say on campus life: consultations, projects and student initiatives." \
   >/dev/null
 
+# A parliament-like petitions site (petitions.test.mjs).
+"$bin" tenant create --slug senat --name "Pétitions du Sénat citoyen" \
+  --host senat.localhost \
+  --locale fr --locale en --module pages --module petitions \
+  --theme default --color '#000091' --logo "$logos/parlement.svg" \
+  --description "Déposez et signez des pétitions : à 100 000 signatures, elles sont examinées." \
+  >/dev/null
+
 # --- the server, on free ports of 127.0.0.1 ---
 "$bin" serve --http 127.0.0.1:0 --ops 127.0.0.1:0 --provisioning 127.0.0.1:0 >"$server_log" 2>&1 &
 server_pid=$!
@@ -203,7 +211,7 @@ HTTP_PORT="$http_port" node -e '
   });
   const config = {
     port: 0,
-    clients: [client("ville", "ville.localhost"), client("campus", "campus.localhost")],
+    clients: [client("ville", "ville.localhost"), client("campus", "campus.localhost"), client("senat", "senat.localhost")],
     pkce_required: true,
     require_state_nonce: true,
     pairwise_salt: "civitas-browser-tests",
@@ -224,6 +232,25 @@ fi
 echo "run.sh: OpenID provider at $OIDC_ISSUER (log $oidc_log)" >&2
 export CIVITAS_TEST_OIDC_ISSUER="$OIDC_ISSUER"
 export CIVITAS_TEST_OIDC_CONFIG="$oidc_config"
+
+# --- an open petition on senat.localhost, signed through FranceConnect anonymously ---
+# (its type and filing are tested end to end in tests/e2e/petitions.rs; here, what a
+# signer sees and does in a browser)
+psql -h "$data_dir/pg/run" -U postgres -d civitas -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+SET search_path TO t_senat;
+INSERT INTO users (nickname, email, locale, role, email_confirmed_at)
+  VALUES ('Auteure', 'auteure@senat.test', 'fr', 'participant', now());
+INSERT INTO petition_types (title, description, threshold, period_days, sign_requires)
+  VALUES ('{"fr": "Pétition au Sénat", "en": "Petition to the Senate"}', '{}', 100000, 180, 'franceconnect_anonymous');
+INSERT INTO petitions (type_id, author_id, title, body, body_text, state, threshold, submitted_at, published_at, signatures_end_at)
+  VALUES (1, 1, 'Retransmettre en direct toutes les séances publiques',
+          '<p>Nous demandons que chaque séance publique soit retransmise en direct, avec des sous-titres.</p>',
+          'Nous demandons que chaque séance publique soit retransmise en direct, avec des sous-titres.',
+          'open', 100000, now() - interval '2 days', now() - interval '1 day', now() + interval '179 days');
+INSERT INTO petition_events (petition_id, kind, role, at) VALUES
+  (1, 'created', 'author', now() - interval '3 days'), (1, 'submitted', 'author', now() - interval '2 days'),
+  (1, 'published', 'admin', now() - interval '1 day');
+SQL
 
 # --- a staff account for console.test.mjs, which activates it from its setup link ---
 # Created with the server's environment, so it uses the running embedded database. The
