@@ -8,7 +8,10 @@ use std::io::Write;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    anyhow::ensure!(args.len() >= 4, "usage: petition_proofs <master key file> <count> <out file> <tenant>:<host>:<petition>...");
+    anyhow::ensure!(
+        args.len() >= 4,
+        "usage: petition_proofs <master key file> <count> <out file> <tenant>:<host>:<petition>..."
+    );
     let keyring = tenant_core::secrets::Keyring::load(std::path::Path::new(&args[0]), &[])?;
     let count: usize = args[1].parse()?;
     let mut targets = Vec::new();

@@ -17,8 +17,8 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tenant_core::accounts::verifications::{self, Gate};
-use tenant_core::petitions::signatures::{self, Signed};
 use tenant_core::names::ModuleName;
+use tenant_core::petitions::signatures::{self, Signed};
 use tenant_core::petitions::{Signing, State};
 use tenant_core::CoreError;
 
@@ -50,7 +50,8 @@ fn signed_page(
     outcome: Signed,
 ) -> Result<HttpResponse, AppError> {
     let mut page = Page::new(state, req, tenant, locale, visitor);
-    page.ctx.insert("petition", &serde_json::json!({ "id": shown.id, "title": shown.title, "threshold": shown.threshold }));
+    page.ctx
+        .insert("petition", &serde_json::json!({ "id": shown.id, "title": shown.title, "threshold": shown.threshold }));
     page.ctx.insert("type_title", &shown.type_title);
     let (new, on, count) = match outcome {
         Signed::New { on, count } => (true, on, count),
