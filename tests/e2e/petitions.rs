@@ -420,3 +420,156 @@ fn petitions_are_reviewed_published_signed_once_through_franceconnect_and_answer
     assert_eq!(count(&mut conn, &format!("SELECT count(*) AS n FROM t_{SLUG}.users")), 3);
     assert_eq!(count(&mut conn, &format!("SELECT count(*) AS n FROM t_{SLUG}.user_identities")), 0);
 }
+
+/// A published petition of a type signed with an account (no FranceConnect): returns
+/// its id. `sign_requires` is `account` or a verification kind.
+fn account_petition(db: &Db, tenant: &Tenant, author: i64, admin: i64, sign_requires: &str) -> i64 {
+    db.tenant(tenant, |conn| {
+        use tenant_core::petitions::{self, types, Created, Draft, TypeInput};
+        let t = types::check(
+            &TypeInput {
+                title: vec![(Locale::Fr, format!("Pétition locale ({sign_requires})"))],
+                threshold: "500".into(),
+                period_days: "90".into(),
+                file_requires: "account".into(),
+                sign_requires: sign_requires.into(),
+                show_signers: true,
+                comments_enabled: true,
+                active: true,
+                ..TypeInput::default()
+            },
+            &[Locale::Fr, Locale::En],
+        )?;
+        let type_id = types::save(conn, None, &t)?;
+        let checked = petitions::check(&Draft {
+            type_id,
+            title: format!("Rouvrir le bureau de poste de la Gare ({sign_requires})"),
+            body: "Le bureau de poste du quartier a fermé en septembre : les habitants âgés prennent le bus pour un colis."
+                .into(),
+        })?;
+        let Created::New(id) = petitions::create(conn, author, &checked, None)? else { unreachable!() };
+        petitions::submit(conn, id, author)?;
+        petitions::publish(conn, id, admin, chrono::Utc::now())?;
+        Ok(id)
+    })
+    .unwrap()
+}
+
+#[test]
+fn petitions_signed_with_an_account_show_consenting_signers_and_take_comments_reports_and_moderation() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let tenant = tenants::create(&db, SLUG, &["senat.test"], &["petitions"]);
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let host = format!("senat.test:{}", app.http.port());
+    let ids = accounts(&db, &tenant);
+    let mut conn = tdb.conn();
+    let open = account_petition(&db, &tenant, ids["auteur"], ids["admin"], "account");
+    let verified = account_petition(&db, &tenant, ids["auteur"], ids["admin"], "franceconnect");
+
+    // Not signed in: the page asks to sign in; a signature needs an account.
+    let mut anonymous = Browser::new(app.http, &host);
+    let page = anonymous.get(&format!("/petitions/{open}"));
+    assert!(page.body.contains("/sign-in?next="), "{}", page.body);
+    assert!(!page.body.contains("button-franceconnect"));
+
+    // Signed in: one signature, the nickname shown only when asked for.
+    let mut autre = sign_in(&app, &host, "autre");
+    let r = post_csrf(
+        &mut autre,
+        &format!("/petitions/{open}"),
+        &format!("/petitions/{open}/sign"),
+        &[("show_nickname", "1")],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains(&format!("votre signature est enregistrée le {}", today())), "{}", r.body);
+    let again = post_csrf(&mut autre, &format!("/petitions/{open}"), &format!("/petitions/{open}/sign"), &[]);
+    assert!(again.body.contains("Vous avez déjà signé"), "{}", again.body);
+    let page = autre.get(&format!("/petitions/{open}"));
+    assert!(page.body.contains(&format!("Vous avez signé cette pétition le {}", today())), "{}", page.body);
+    let mut admin = sign_in(&app, &host, "admin");
+    let r = post_csrf(&mut admin, &format!("/petitions/{open}"), &format!("/petitions/{open}/sign"), &[]);
+    assert_eq!(r.status, 200);
+    let public = anonymous.get(&format!("/petitions/{open}"));
+    assert!(public.body.contains("Signataires ayant choisi d&#x27;apparaître"), "{}", public.body);
+    assert!(public.body.contains(">autre <"), "the consenting signer appears: {}", public.body);
+    assert!(!public.body.contains(">admin <"), "the other does not");
+    assert_eq!(
+        count(&mut conn, &format!("SELECT count(*) AS n FROM t_{SLUG}.petition_signatures WHERE petition_id = {open}")),
+        2
+    );
+    // The hash names no account: not the id, not the nickname.
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS n FROM t_{SLUG}.petition_signatures WHERE signer = '{}' OR signer LIKE '%autre%'",
+                ids["autre"]
+            )
+        ),
+        0
+    );
+    // The anonymous route does not sign a petition of an account type.
+    assert_eq!(anonymous.get(&format!("/petitions/{open}/signature")).status, 403);
+
+    // A type that needs a FranceConnect verification: an unverified account is told what it needs.
+    let refused = post_csrf(&mut autre, &format!("/petitions/{verified}"), &format!("/petitions/{verified}/sign"), &[]);
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("needs a franceconnect verification"), "{}", refused.body);
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!("SELECT count(*) AS n FROM t_{SLUG}.petition_signatures WHERE petition_id = {verified}")
+        ),
+        0
+    );
+
+    // Comments: a signed-in person comments; the author, who follows it, is told; the count goes up.
+    let r = post_csrf(
+        &mut autre,
+        &format!("/petitions/{open}"),
+        "/comments",
+        &[
+            ("resource_kind", "petition"),
+            ("resource_id", &open.to_string()),
+            ("body", "Le bus 12 ne passe plus qu'une fois par heure : la fermeture pèse lourd."),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(anonymous.get(&format!("/petitions/{open}")).body.contains("Le bus 12 ne passe plus"));
+    assert_eq!(
+        count(&mut conn, &format!("SELECT comments_count::int8 AS n FROM t_{SLUG}.petitions WHERE id = {open}")),
+        1
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS n FROM t_{SLUG}.notifications WHERE user_id = {} AND event = 'comment' AND resource_kind = 'petition'",
+                ids["auteur"]
+            )
+        ),
+        1
+    );
+
+    // Reports and moderation: the petition is reported, then hidden by an administrator.
+    let r = post_csrf(
+        &mut autre,
+        &format!("/petitions/{verified}"),
+        "/reports",
+        &[("resource_kind", "petition"), ("resource_id", &verified.to_string()), ("reason", "does_not_belong")],
+    );
+    assert!(r.status == 303 || r.status == 200, "{}: {}", r.status, r.body);
+    let queue = admin.get("/admin/moderation");
+    assert!(queue.body.contains("Rouvrir le bureau de poste de la Gare (franceconnect)"), "{}", queue.body);
+    let r = post_csrf(
+        &mut admin,
+        "/admin/moderation",
+        "/admin/moderation/hide",
+        &[("resource_kind", "petition"), ("resource_id", &verified.to_string())],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(anonymous.get(&format!("/petitions/{verified}")).status, 404, "hidden from the public");
+    assert!(!anonymous.get("/petitions").body.contains("de la Gare (franceconnect)"), "and from the list");
+    assert_eq!(admin.get(&format!("/petitions/{verified}")).status, 200, "admins still see it");
+}
