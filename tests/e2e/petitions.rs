@@ -274,6 +274,13 @@ fn petitions_are_reviewed_published_signed_once_through_franceconnect_and_answer
     assert_eq!(signed.status, 200, "{}", signed.body);
     assert!(signed.body.contains(&format!("votre signature est enregistrée le {}", today())), "{}", signed.body);
     assert!(signed.body.contains("<strong class=\"petition-count\">1</strong>"));
+    // The petition page, in that browser, remembers it (the site does not).
+    let mut angela = Browser::new(app.http, &host);
+    let first_sign = sign_fc_in(&mut angela, &p, first, "angela");
+    assert!(first_sign.body.contains("Vous avez déjà signé"), "{}", first_sign.body);
+    let page = angela.get(&format!("/petitions/{first}"));
+    assert!(page.body.contains(&format!("Vous avez signé cette pétition le {}", today())), "{}", page.body);
+    assert!(!anonymous.get(&format!("/petitions/{first}")).body.contains("Vous avez signé"));
     // Again, from another browser: recognised, nothing added.
     let again = sign_fc(&app, &p, &host, first, "angela");
     assert_eq!(again.status, 200);

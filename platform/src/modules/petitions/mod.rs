@@ -133,3 +133,55 @@ pub fn spawn_sweeper(state: AppState, every: std::time::Duration) -> std::io::Re
     })?;
     Ok(())
 }
+
+/// The browser's memory of the petitions it signed: `civitas_signed`, sealed with the
+/// platform key for this tenant, holding petition ids and days (at most
+/// [`REMEMBERED`], newest first). Only this browser carries it, so the petition page can
+/// say "you signed on DATE" to an anonymous signer without the site keeping who signed.
+pub const SIGNED_COOKIE: &str = "civitas_signed";
+/// Signatures a browser remembers.
+pub const REMEMBERED: usize = 50;
+
+fn signed_context(tenant: &tenant_core::Tenant) -> String {
+    format!("signed_petitions:{}", tenant.id)
+}
+
+/// The petitions this browser signed here, with the day.
+pub fn remembered(
+    state: &AppState,
+    req: &actix_web::HttpRequest,
+    tenant: &tenant_core::Tenant,
+) -> Vec<(i64, chrono::NaiveDate)> {
+    req.cookie(SIGNED_COOKIE)
+        .and_then(|c| state.identity.keyring.open(c.value(), &signed_context(tenant)).ok())
+        .and_then(|bytes| serde_json::from_slice::<Vec<(i64, chrono::NaiveDate)>>(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// The cookie that adds `(id, on)` to what this browser remembers.
+pub fn remember(
+    state: &AppState,
+    req: &actix_web::HttpRequest,
+    tenant: &tenant_core::Tenant,
+    id: i64,
+    on: chrono::NaiveDate,
+    https: bool,
+) -> Result<actix_web::cookie::Cookie<'static>, AppError> {
+    let mut list = remembered(state, req, tenant);
+    list.retain(|(p, _)| *p != id);
+    list.insert(0, (id, on));
+    list.truncate(REMEMBERED);
+    let json = serde_json::to_vec(&list).map_err(|e| AppError::Internal(e.into()))?;
+    let sealed = state
+        .identity
+        .keyring
+        .seal(&json, &signed_context(tenant))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(actix_web::cookie::Cookie::build(SIGNED_COOKIE, sealed)
+        .path("/petitions")
+        .http_only(true)
+        .secure(https)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish())
+}

@@ -36,8 +36,8 @@ struct SignBox {
     provider: Option<String>,
     /// For account signing: what the visitor still needs.
     gate: Option<Gate>,
-    /// The day this visitor's account signed (account signing only: an anonymous
-    /// signer is not known to the site outside the signing request).
+    /// The day this visitor signed: their account's signature, or for anonymous
+    /// signing, what their browser remembers (the site does not know who signed).
     signed_on: Option<chrono::NaiveDate>,
     /// The type shows signers who chose to appear.
     show_signers: bool,
@@ -111,6 +111,13 @@ pub async fn show_petition(
             .map(|b| b.key)
     } else {
         None
+    };
+    // An anonymous signer is known only to their own browser.
+    let signed_on = match signing {
+        Signing::Anonymous => {
+            super::remembered(&state, &req, &tenant).into_iter().find(|(p, _)| *p == id).map(|(_, on)| on)
+        }
+        Signing::Account(_) => signed_on,
     };
     let sign = SignBox {
         open: p.signing_open(now),

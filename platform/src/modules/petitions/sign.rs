@@ -142,9 +142,14 @@ pub async fn signature(
         type_title: tenant_core::spaces::pick(&sig.type_title, &[locale, tenant.default_locale]).0,
         count: sig.before,
     };
+    let on = match outcome {
+        Signed::New { on, .. } | Signed::Already { on } => on,
+    };
     let mut res = signed_page(&state, &req, &tenant, locale, &visitor, shown, outcome)?;
-    // The proof has done its work.
+    // The proof has done its work; the browser remembers the signature (not the site).
     remove_cookie(&mut res, &crate::identity::oidc::anonymous_proof_removal())?;
+    let cookie = super::remember(&state, &req, &tenant, id, on, visitor.https)?;
+    crate::identity::page::set_cookie(&mut res, &cookie)?;
     Ok(res)
 }
 
