@@ -5,9 +5,9 @@
 //! every signer is stored exactly once, and the count the petition page shows is the
 //! number of stored rows.
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,25 +27,7 @@ const HOST: &str = "crashsig.test";
 
 /// `civitas serve` in its own process on `data`; its tenant-site address.
 fn serve(tdb: &TestDb, data: &std::path::Path) -> (Child, SocketAddr) {
-    let log = temp_dir("sig-crash-log").join("stderr");
-    let mut child = tenants::civitas(&tdb.url)
-        .env("CIVITAS_DATA_DIR", data)
-        .args(["serve", "--http", "127.0.0.1:0", "--ops", "127.0.0.1:0", "--provisioning", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let http: SocketAddr = loop {
-        let Some(line) = lines.next() else {
-            panic!("the server stopped before serving: {}", std::fs::read_to_string(&log).unwrap_or_default());
-        };
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("civitas: tenant sites on http://") {
-            break rest.trim().parse().unwrap();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
+    let (child, http, _) = tenants::serve_process(&tdb.url, &[("CIVITAS_DATA_DIR", data.as_os_str())], "sig-crash-log");
     (child, http)
 }
 

@@ -1,8 +1,7 @@
 //! The upgrade job survives `kill -9` of the process running it: restarted, it
 //! converges to every tenant migrated exactly once, with no schema half-changed.
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use diesel::{PgConnection, RunQueryDsl};
@@ -20,26 +19,8 @@ const VERSION: &str = "20990101000001";
 /// `civitas serve` in its own process, with the slow extra migration; returns it
 /// and its ops address.
 fn serve(tdb: &TestDb, extra: &std::path::Path) -> (Child, SocketAddr) {
-    let log = temp_dir("serve-log").join("stderr");
-    let mut child = tenants::civitas(&tdb.url)
-        .env("CIVITAS_TEST_EXTRA_TENANT_MIGRATIONS", extra)
-        .args(["serve", "--http", "127.0.0.1:0", "--ops", "127.0.0.1:0", "--provisioning", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ops: SocketAddr = loop {
-        let Some(line) = lines.next() else {
-            panic!("the server stopped before serving: {}", std::fs::read_to_string(&log).unwrap_or_default());
-        };
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("civitas: ops on http://") {
-            break rest.split_whitespace().next().unwrap().parse().unwrap();
-        }
-    };
-    // Keep reading so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
+    let (child, _, ops) =
+        tenants::serve_process(&tdb.url, &[("CIVITAS_TEST_EXTRA_TENANT_MIGRATIONS", extra.as_os_str())], "serve-log");
     (child, ops)
 }
 

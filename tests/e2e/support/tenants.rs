@@ -58,3 +58,41 @@ pub fn civitas(url: &str) -> Command {
         .env_remove("CIVITAS_CONFIG");
     cmd
 }
+
+/// `civitas serve` in its own process (every listener on a free port of 127.0.0.1),
+/// with `envs` on top of [`civitas`]'s; returns it and the addresses it printed for
+/// the tenant sites and the ops listener. Its stderr goes to a file under `label`.
+pub fn serve_process(
+    url: &str,
+    envs: &[(&str, &std::ffi::OsStr)],
+    label: &str,
+) -> (std::process::Child, std::net::SocketAddr, std::net::SocketAddr) {
+    use std::io::{BufRead, BufReader};
+    let log = temp_dir(label).join("stderr");
+    let mut cmd = civitas(url);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .args(["serve", "--http", "127.0.0.1:0", "--ops", "127.0.0.1:0", "--provisioning", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("server log"))
+        .spawn()
+        .expect("civitas serve started");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (mut http, mut ops) = (None, None);
+    while http.is_none() || ops.is_none() {
+        let Some(line) = lines.next() else {
+            panic!("the server stopped before serving: {}", std::fs::read_to_string(&log).unwrap_or_default());
+        };
+        let line = line.expect("a line");
+        if let Some(rest) = line.strip_prefix("civitas: tenant sites on http://") {
+            http = rest.trim().parse().ok();
+        } else if let Some(rest) = line.strip_prefix("civitas: ops on http://") {
+            ops = rest.split_whitespace().next().and_then(|a| a.parse().ok());
+        }
+    }
+    // Keep reading so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, http.expect("http"), ops.expect("ops"))
+}
