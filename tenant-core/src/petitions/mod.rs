@@ -147,16 +147,17 @@ impl Petition {
             && self.signatures_end_at.is_some_and(|end| now < end)
     }
 
-    /// Why signatures are not accepted at `now`, in a sentence; `None` when they are.
+    /// Why signatures are not accepted at `now`: `not_published`, `closed`, `hidden` or
+    /// `period_over` (the pages' message keys end so); `None` when they are.
     pub fn signing_refusal(&self, now: DateTime<Utc>) -> Option<&'static str> {
         if self.signing_open(now) {
             return None;
         }
         Some(match self.state() {
-            State::Draft | State::Submitted | State::Rejected => "this petition is not published",
-            State::Answered | State::Closed => "this petition is closed",
-            State::Open | State::Examination if self.hidden => "this petition is hidden by the moderators",
-            State::Open | State::Examination => "the signature period of this petition is over",
+            State::Draft | State::Submitted | State::Rejected => "not_published",
+            State::Answered | State::Closed => "closed",
+            State::Open | State::Examination if self.hidden => "hidden",
+            State::Open | State::Examination => "period_over",
         })
     }
 
@@ -171,6 +172,22 @@ impl Petition {
     pub fn resource(&self) -> ResourceRef {
         ResourceRef::new(ResourceKind::Petition, self.id)
     }
+}
+
+/// Why a petition in `state` (hidden by moderation or not) takes no signature, as the
+/// signing requests say it (`None` when it does: open or under examination).
+fn refusal(state: State, hidden: bool) -> Option<&'static str> {
+    match state {
+        State::Draft | State::Submitted | State::Rejected => Some("this petition is not published"),
+        State::Answered | State::Closed => Some("this petition is closed: it takes no more signatures"),
+        State::Open | State::Examination if hidden => Some("this petition is hidden by the moderators"),
+        State::Open | State::Examination => None,
+    }
+}
+
+/// [`refusal`], or else the period being over (the state allows signing, the clock not).
+pub fn refusal_or_period_over(state: State, hidden: bool) -> &'static str {
+    refusal(state, hidden).unwrap_or("the signature period of this petition is over")
 }
 
 /// The columns of [`Petition`], on `petitions p` joined to `users u`.
@@ -740,4 +757,39 @@ pub fn sweep(conn: &mut PgConnection, now: DateTime<Utc>) -> CoreResult<Swept> {
     }
     swept.folded = signatures::fold_past_days(conn, now.date_naive())?;
     Ok(swept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_draft_needs_a_real_title_and_a_body_that_says_what_is_asked() {
+        let draft = |title: &str, body: &str| check(&Draft { type_id: 1, title: title.into(), body: body.into() });
+        let body = "Nous demandons que chaque séance publique soit retransmise en direct, avec sous-titres.";
+        assert!(draft("Retransmettre les séances", body).is_ok());
+        let err = |r: CoreResult<Checked>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err(draft("Court", body)).starts_with("title: at least 10"));
+        assert!(err(draft(&"x".repeat(151), body)).starts_with("title: at most 150"));
+        assert!(err(draft("RETRANSMETTRE LES SÉANCES", body)).contains("capitals"));
+        assert!(err(draft("Retransmettre les séances", "Trop bref.")).starts_with("body: at least 50"));
+        // Spaces are folded, the body is sanitised.
+        let ok = draft("  Retransmettre   les séances ", &format!("<script>x</script><p>{body}</p>")).unwrap();
+        assert_eq!(ok.title, "Retransmettre les séances");
+        assert!(!ok.body.contains("<script"));
+    }
+
+    #[test]
+    fn every_state_says_why_it_takes_no_signature() {
+        for s in State::ALL {
+            assert_eq!(State::parse(s.as_str()).unwrap(), s);
+            let why = refusal_or_period_over(s, false);
+            match s {
+                State::Open | State::Examination => assert!(why.contains("period")),
+                _ => assert!(!why.contains("period"), "{s:?}"),
+            }
+        }
+        assert!(refusal_or_period_over(State::Open, true).contains("hidden"));
+        assert!(State::parse("signed").is_err());
+    }
 }

@@ -99,15 +99,7 @@ pub fn sign(
             && gate.published_at.is_some_and(|p| p <= now)
             && gate.signatures_end_at.is_some_and(|end| now < end);
         if !open {
-            return Err(CoreError::Forbidden(
-                match state {
-                    State::Draft | State::Submitted | State::Rejected => "this petition is not published",
-                    State::Answered | State::Closed => "this petition is closed: it takes no more signatures",
-                    _ if gate.hidden => "this petition is hidden by the moderators",
-                    _ => "the signature period of this petition is over",
-                }
-                .into(),
-            ));
+            return Err(CoreError::Forbidden(super::refusal_or_period_over(state, gate.hidden).into()));
         }
         let nickname = nickname.filter(|_| gate.show_signers).map(str::trim).filter(|n| !n.is_empty());
         let today = now.date_naive();

@@ -227,3 +227,57 @@ pub fn save(conn: &mut PgConnection, id: Option<i64>, t: &CheckedType) -> CoreRe
         .optional()?;
     saved.map(|s| s.id).ok_or_else(|| CoreError::NotFound("petition type".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(threshold: &str, sign: &str, show: bool) -> TypeInput {
+        TypeInput {
+            title: vec![(Locale::Fr, "Pétition nationale".into()), (Locale::En, String::new())],
+            threshold: threshold.into(),
+            period_days: "180".into(),
+            file_requires: "account".into(),
+            sign_requires: sign.into(),
+            show_signers: show,
+            ..TypeInput::default()
+        }
+    }
+
+    #[test]
+    fn a_type_is_checked_field_by_field() {
+        let locales = [Locale::Fr, Locale::En];
+        let ok = check(&input("100 000", "franceconnect_anonymous", false), &locales).unwrap();
+        assert_eq!(ok.threshold, 100_000, "digits grouped with a space are read");
+        assert_eq!(ok.title, serde_json::json!({ "fr": "Pétition nationale" }), "an empty translation is left out");
+        let err = |i: TypeInput| check(&i, &locales).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err(input("beaucoup", "account", false)).starts_with("threshold: a whole number"));
+        assert!(err(input("0", "account", false)).starts_with("threshold: from 1"));
+        assert!(err(input("10", "sms", false)).starts_with("who may sign"));
+        assert!(err(input("10", "franceconnect_anonymous", true)).contains("anonymous signatures have no name"));
+        let mut untitled = input("10", "account", false);
+        untitled.title = vec![(Locale::En, "Only English".into())];
+        assert!(err(untitled).starts_with("title (fr): required"));
+    }
+
+    #[test]
+    fn how_a_type_is_signed() {
+        let t = |sign: &str| PetitionType {
+            id: 1,
+            title: serde_json::json!({}),
+            description: serde_json::json!({}),
+            threshold: 1,
+            period_days: 1,
+            file_requires: "franceconnect".into(),
+            sign_requires: sign.into(),
+            show_signers: false,
+            comments_enabled: true,
+            active: true,
+            position: 0,
+        };
+        assert_eq!(t("franceconnect_anonymous").signing(), Signing::Anonymous);
+        assert_eq!(t("account").signing(), Signing::Account(Requirement::Account));
+        assert_eq!(t("oidc").signing(), Signing::Account(Requirement::Verification(Kind::Oidc)));
+        assert_eq!(t("account").file_requirement(), Requirement::Verification(Kind::Franceconnect));
+    }
+}

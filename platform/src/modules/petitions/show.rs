@@ -43,15 +43,6 @@ struct SignBox {
     show_signers: bool,
 }
 
-fn refusal_key(reason: &str) -> &'static str {
-    match reason {
-        "this petition is not published" => "not_published",
-        "this petition is closed" => "closed",
-        "this petition is hidden by the moderators" => "hidden",
-        _ => "period_over",
-    }
-}
-
 #[get("/{id:\\d+}")]
 pub async fn show_petition(
     req: HttpRequest,
@@ -121,7 +112,7 @@ pub async fn show_petition(
     };
     let sign = SignBox {
         open: p.signing_open(now),
-        refusal: p.signing_refusal(now).map(refusal_key),
+        refusal: p.signing_refusal(now),
         with: if signing == Signing::Anonymous { "anonymous" } else { "account" },
         provider,
         gate,

@@ -119,14 +119,8 @@ pub async fn signature(
             return Err(AppError::Forbidden("this petition is signed with an account, from its page".into()))
         }
         (None, None) if !sig.open => {
-            return Err(AppError::Forbidden(
-                match State::parse(&sig.state) {
-                    Ok(State::Draft | State::Submitted | State::Rejected) => "this petition is not published",
-                    Ok(State::Answered | State::Closed) => "this petition is closed: it takes no more signatures",
-                    _ => "the signature period of this petition is over",
-                }
-                .into(),
-            ))
+            let state = State::parse(&sig.state)?;
+            return Err(AppError::Forbidden(tenant_core::petitions::refusal_or_period_over(state, sig.hidden).into()));
         }
         (None, None) => {
             // The same person's other request got there a moment before.
