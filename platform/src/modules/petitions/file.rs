@@ -235,6 +235,25 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
+/// An author's step on their own petition (submit, delete): the form token, the
+/// petition visible to them, then `step` in the tenant's transaction.
+async fn author_step(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: CurrentTenant,
+    visitor: Visitor,
+    id: i64,
+    csrf: &str,
+    step: fn(&mut diesel::PgConnection, i64, i64) -> tenant_core::CoreResult<()>,
+) -> Result<(), AppError> {
+    let user = user_id(&visitor, &format!("/petitions/{id}"))?;
+    crate::identity::csrf::verify(&req, &visitor, csrf)?;
+    load_visible(&state, &tenant, &visitor, id).await?;
+    let (s, t) = (state.clone(), tenant.0.clone());
+    web::block(move || s.db.tenant(&t, |conn| step(conn, id, user))).await??;
+    Ok(())
+}
+
 #[post("/{id:\\d+}/submit")]
 pub async fn submit(
     req: HttpRequest,
@@ -245,11 +264,7 @@ pub async fn submit(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let user = user_id(&visitor, &format!("/petitions/{id}"))?;
-    crate::identity::csrf::verify(&req, &visitor, &form.csrf)?;
-    load_visible(&state, &tenant, &visitor, id).await?;
-    let (s, t) = (state.clone(), tenant.0.clone());
-    web::block(move || s.db.tenant(&t, |conn| petitions::submit(conn, id, user))).await??;
+    author_step(req, state, tenant, visitor, id, &form.csrf, petitions::submit).await?;
     Ok(see_other(&format!("/petitions/{id}?notice=petition_submitted")))
 }
 
@@ -262,11 +277,6 @@ pub async fn delete(
     path: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let user = user_id(&visitor, &format!("/petitions/{id}"))?;
-    crate::identity::csrf::verify(&req, &visitor, &form.csrf)?;
-    load_visible(&state, &tenant, &visitor, id).await?;
-    let (s, t) = (state.clone(), tenant.0.clone());
-    web::block(move || s.db.tenant(&t, |conn| petitions::delete_draft(conn, id, user))).await??;
+    author_step(req, state, tenant, visitor, path.into_inner(), &form.csrf, petitions::delete_draft).await?;
     Ok(see_other("/petitions/mine?notice=petition_deleted"))
 }

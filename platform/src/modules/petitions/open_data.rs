@@ -30,6 +30,11 @@ async fn days(state: &web::Data<AppState>, tenant: &CurrentTenant, id: i64) -> R
     Ok(web::block(move || s.db.tenant(&t, |conn| signatures::per_day(conn, id))).await??)
 }
 
+fn json_download<T: Serialize>(filename: String, body: &T) -> Result<HttpResponse, AppError> {
+    let json = serde_json::to_vec_pretty(body).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(download("application/json", filename, json))
+}
+
 fn download(content_type: &'static str, filename: String, body: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, content_type))
@@ -88,8 +93,7 @@ pub async fn signatures_json(
         total: days.iter().map(|d| d.signatures).sum(),
         days,
     };
-    let json = serde_json::to_vec_pretty(&body).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(download("application/json", format!("petition-{id}-signatures.json"), json))
+    json_download(format!("petition-{id}-signatures.json"), &body)
 }
 
 #[derive(Serialize)]
@@ -112,6 +116,5 @@ pub async fn timeline_json(
     let (s, t) = (state.clone(), tenant.0.clone());
     let timeline = web::block(move || s.db.tenant(&t, |conn| petitions::timeline(conn, id))).await??;
     let body = TimelineJson { petition: p.id, title: p.title, state: p.state, timeline };
-    let json = serde_json::to_vec_pretty(&body).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(download("application/json", format!("petition-{id}-timeline.json"), json))
+    json_download(format!("petition-{id}-timeline.json"), &body)
 }
