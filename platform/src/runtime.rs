@@ -51,6 +51,7 @@ impl Database {
 pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
     let themes = Themes::load(&settings.themes_dir)?;
     let identity = Arc::new(Identity::new(db.clone(), Arc::new(keyring(settings)?), mailer(settings)?));
+    let signatures = crate::modules::petitions::queue::SignatureQueue::new(db.clone());
     Ok(AppState {
         db,
         directory: Arc::new(Directory::default()),
@@ -63,6 +64,7 @@ pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
         versions: Arc::default(),
         places: Arc::default(),
         fragments: Arc::default(),
+        signatures: Arc::new(signatures),
     })
 }
 

@@ -28,4 +28,6 @@ pub struct AppState {
     pub places: Arc<tenant_core::spaces::PlaceCache>,
     /// Rendered pieces of pages shared by every visitor (proposal cards).
     pub fragments: Arc<crate::fragment_cache::FragmentCache>,
+    /// Anonymous petition signatures, recorded in batches.
+    pub signatures: Arc<crate::modules::petitions::queue::SignatureQueue>,
 }

@@ -44,51 +44,136 @@ fn try_get(addr: SocketAddr, path: &str, cookie: &str) -> Option<Resp> {
     (resp.status != 0).then_some(resp)
 }
 
+/// A published petition that signs through FranceConnect, anonymously, by a new
+/// author with `email`.
+fn open_petition(db: &tenant_core::Db, tenant: &tenant_core::Tenant, email: &str) -> i64 {
+    db.tenant(tenant, |conn| {
+        let author = users::create(
+            conn,
+            &NewUser {
+                nickname: &email[..email.find('@').unwrap_or(email.len())],
+                email: Some(email),
+                password_hash: None,
+                locale: Locale::Fr,
+                email_confirmed: true,
+                role: UserRole::Participant,
+            },
+        )?
+        .unwrap();
+        let t = types::check(
+            &TypeInput {
+                title: vec![(Locale::Fr, "Pétition".into())],
+                threshold: "100000".into(),
+                period_days: "30".into(),
+                file_requires: "account".into(),
+                sign_requires: "franceconnect_anonymous".into(),
+                active: true,
+                ..TypeInput::default()
+            },
+            &[Locale::Fr],
+        )?;
+        let type_id = types::save(conn, None, &t)?;
+        let checked = petitions::check(&Draft {
+            type_id,
+            title: "Une pétition très signée pendant une panne".into(),
+            body: "Le serveur s'arrête net au milieu des signatures ; aucune ne doit manquer ni compter double.".into(),
+        })?;
+        let Created::New(id) = petitions::create(conn, author, &checked, None)? else { unreachable!() };
+        petitions::submit(conn, id, author)?;
+        petitions::publish(conn, id, author, chrono::Utc::now())?;
+        Ok(id)
+    })
+    .unwrap()
+}
+
+/// A signer hash (64 hexadecimal digits, as the callback's keyed hashes are).
+fn signer(i: usize) -> String {
+    format!("{:032x}{:032x}", (i as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835), i)
+}
+
+/// Several signers recorded by one statement: each gets its own answer (new, with
+/// the count just before it; already signed; refused; no such petition), and the
+/// kept count is the rows. Through the queue, the same person three times at once
+/// signs once.
+#[test]
+fn a_batch_of_signatures_answers_each_signer_and_the_queue_records_a_person_once() {
+    use tenant_core::petitions::signatures::{self, Ask};
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let tenant = tenants::create(&db, "batchsig", &["batchsig.test"], &["petitions"]);
+    let a = open_petition(&db, &tenant, "auteur.a@batchsig.fr");
+    let b = open_petition(&db, &tenant, "auteur.b@batchsig.fr");
+    // A draft: not open for signatures.
+    let draft = db
+        .tenant(&tenant, |conn| {
+            let checked = petitions::check(&Draft {
+                type_id: 1,
+                title: "Un brouillon qu'on ne signe pas encore".into(),
+                body: "Pas encore publiée : aucune signature ne peut y être ajoutée.".into(),
+            })?;
+            let Created::New(id) = petitions::create(conn, 1, &checked, None)? else { unreachable!() };
+            Ok(id)
+        })
+        .unwrap();
+    let now = chrono::Utc::now();
+    let ask = |id: i64, i: usize| Ask { id, signer: signer(i) };
+    let first = vec![ask(a, 1), ask(a, 2), ask(b, 1), ask(draft, 3), ask(999_999, 4)];
+    let out = db.tenant_statement(&tenant, |c, s| signatures::sign_anonymous_batch(c, s, &first, 3, now)).unwrap();
+    assert_eq!(out.len(), 5);
+    let today = now.date_naive();
+    type Outcome = (i64, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>, i64, bool);
+    let summary: Vec<Option<Outcome>> =
+        out.iter().map(|o| o.as_ref().map(|s| (s.id, s.new_on, s.earlier_on, s.before, s.open))).collect();
+    assert_eq!(
+        summary,
+        vec![
+            Some((a, Some(today), None, 0, true)),
+            Some((a, Some(today), None, 1, true)),
+            Some((b, Some(today), None, 0, true)),
+            Some((draft, None, None, 0, false)),
+            None,
+        ]
+    );
+    let second = vec![ask(a, 1), ask(a, 5)];
+    let out = db.tenant_statement(&tenant, |c, s| signatures::sign_anonymous_batch(c, s, &second, 7, now)).unwrap();
+    let summary: Vec<_> = out.iter().map(|o| o.as_ref().map(|s| (s.new_on, s.earlier_on, s.before))).collect();
+    assert_eq!(summary, vec![Some((None, Some(today), 2)), Some((Some(today), None, 2))]);
+    // A malformed signer refuses the whole batch and records nothing.
+    let bad = vec![ask(a, 6), Ask { id: a, signer: "pas-un-hachage".into() }];
+    assert!(db.tenant_statement(&tenant, |c, s| signatures::sign_anonymous_batch(c, s, &bad, 0, now)).is_err());
+    assert_eq!(db.tenant(&tenant, |c| signatures::audit(c, a)).unwrap(), (3, 3));
+    assert_eq!(db.tenant(&tenant, |c| signatures::audit(c, b)).unwrap(), (1, 1));
+
+    // The queue: the same person three times at once among others.
+    let queue = Arc::new(platform::modules::petitions::queue::SignatureQueue::new(db.clone()));
+    let tenant = Arc::new(tenant);
+    let answers = actix_rt::System::new().block_on(async {
+        let asks: Vec<Ask> = [ask(b, 10), ask(b, 11), ask(b, 10), ask(a, 12), ask(b, 10), ask(b, 13)].into();
+        let pending = asks.into_iter().map(|x| {
+            let (queue, tenant) = (queue.clone(), tenant.clone());
+            async move { queue.sign(tenant, x).await }
+        });
+        futures_util::future::join_all(pending).await
+    });
+    let outcomes: Vec<(bool, bool)> = answers
+        .into_iter()
+        .map(|r| r.expect("recorded").expect("the petition exists"))
+        .map(|s| (s.new_on.is_some(), s.earlier_on.is_some()))
+        .collect();
+    assert_eq!(outcomes.iter().filter(|(new, _)| *new).count(), 4, "{outcomes:?}");
+    let repeats: Vec<_> = [0, 2, 4].iter().map(|&i| outcomes[i]).collect();
+    assert_eq!(repeats.iter().filter(|o| **o == (true, false)).count(), 1, "one of the three is new: {outcomes:?}");
+    assert_eq!(repeats.iter().filter(|o| **o == (false, true)).count(), 2, "two already signed: {outcomes:?}");
+    assert_eq!(db.tenant(&tenant, |c| signatures::audit(c, b)).unwrap(), (4, 4));
+    assert_eq!(db.tenant(&tenant, |c| signatures::audit(c, a)).unwrap(), (4, 4));
+}
+
 #[test]
 fn no_signature_is_lost_or_doubled_when_the_server_is_killed_mid_load() {
     let tdb = TestDb::new();
     let db = tdb.db(2);
     let tenant = tenants::create(&db, "crashsig", &[HOST], &["petitions"]);
-    // A published petition that signs through FranceConnect, anonymously.
-    let id = db
-        .tenant(&tenant, |conn| {
-            let author = users::create(
-                conn,
-                &NewUser {
-                    nickname: "auteur",
-                    email: Some("auteur@crashsig.fr"),
-                    password_hash: None,
-                    locale: Locale::Fr,
-                    email_confirmed: true,
-                    role: UserRole::Participant,
-                },
-            )?
-            .unwrap();
-            let t = types::check(
-                &TypeInput {
-                    title: vec![(Locale::Fr, "Pétition".into())],
-                    threshold: "100000".into(),
-                    period_days: "30".into(),
-                    file_requires: "account".into(),
-                    sign_requires: "franceconnect_anonymous".into(),
-                    active: true,
-                    ..TypeInput::default()
-                },
-                &[Locale::Fr],
-            )?;
-            let type_id = types::save(conn, None, &t)?;
-            let checked = petitions::check(&Draft {
-                type_id,
-                title: "Une pétition très signée pendant une panne".into(),
-                body: "Le serveur s'arrête net au milieu des signatures ; aucune ne doit manquer ni compter double."
-                    .into(),
-            })?;
-            let Created::New(id) = petitions::create(conn, author, &checked, None)? else { unreachable!() };
-            petitions::submit(conn, id, author)?;
-            petitions::publish(conn, id, author, chrono::Utc::now())?;
-            Ok(id)
-        })
-        .unwrap();
+    let id = open_petition(&db, &tenant, "auteur@crashsig.fr");
 
     let data = temp_dir("sig-crash-data");
     let (child, http) = serve(&tdb, &data);
@@ -100,12 +185,7 @@ fn no_signature_is_lost_or_doubled_when_the_server_is_killed_mid_load() {
     let signers: Arc<Vec<(String, String)>> = Arc::new(
         (0..SIGNERS)
             .map(|i| {
-                // 64 hex digits, as the callback's keyed hashes are.
-                let hash = format!(
-                    "{:032x}{:032x}",
-                    (i as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835),
-                    i
-                );
+                let hash = signer(i);
                 let sealed =
                     platform::identity::oidc::seal_anonymous_proof(&keyring, tenant.id, &purpose, &hash, expires)
                         .expect("sealed");

@@ -158,6 +158,21 @@ impl Db {
         f(&mut pooled.conn, &tenant.schema.quoted())
     }
 
+    /// Runs `f` in one transaction, with nothing but the catalog on the search path,
+    /// for statements that name each of `tenants`' tables with its schema (see
+    /// [`Db::tenant_statement`]): several tenants' writes under one commit.
+    pub fn tenants_transaction<T>(
+        &self,
+        tenants: &[&Tenant],
+        f: impl FnOnce(&mut PgConnection) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        let mut pooled = self.checkout()?;
+        for tenant in tenants {
+            pooled.note_tenant(tenant.id);
+        }
+        pooled.conn.transaction(f)
+    }
+
     /// Runs `f` in a transaction on the catalog (the shared schema).
     pub fn catalog<T>(&self, f: impl FnOnce(&mut PgConnection) -> CoreResult<T>) -> CoreResult<T> {
         let mut pooled = self.checkout()?;

@@ -8,9 +8,10 @@
 //! impossible whatever the timing.
 //!
 //! The count is kept in `petition_signature_counts`, per petition, day and shard, in
-//! the signature's own transaction: concurrent signers update different rows (the
-//! shard comes from the signer's hash), so no single row serialises them, and a crash
-//! leaves either both the signature and its count or neither.
+//! the signature's own statement: concurrent writers update different rows (the
+//! shard comes from the signer's hash, or is drawn per batch for the anonymous
+//! batches), so no single row serialises them, and a crash leaves either both the
+//! signature and its count or neither.
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -301,54 +302,106 @@ pub struct Signing {
     pub before: i64,
 }
 
-/// [`sign`] for petitions signed through FranceConnect anonymously, as one statement
-/// outside any transaction ([`crate::db::Db::tenant_statement`]; `schema` is the
-/// tenant's quoted schema): the gate, the signature, its count, and what the answer
-/// shows, in one round trip. Returns `None` when there is no such petition. The
-/// caller reads the outcome: `new_on` (signed now), `earlier_on` (signed before),
-/// neither (refused: `open` or `anonymous` says why, or a concurrent request of the
-/// same person got there first: see [`signed_on`]). Reaching the threshold is left
-/// to the caller ([`reach_threshold_now`]).
-pub fn sign_anonymous(
+/// One anonymous signature asked for: petition `id`, by `signer` (a keyed hash).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Ask {
+    pub id: i64,
+    pub signer: String,
+}
+
+/// [`sign`] for petitions signed through FranceConnect anonymously, for a batch of
+/// signatures of one tenant at once, as one statement outside any transaction
+/// ([`crate::db::Db::tenant_statement`]; `schema` is the tenant's quoted schema): the
+/// gates, the signatures, their counts (one row per petition and day for the whole
+/// batch, in count shard `shard`), and what each answer shows, in one round trip and
+/// one commit. The statement commits all of the batch or none of it, so an answer
+/// given after it returns is never lost, and a crash before leaves nothing. Rows are
+/// written in (petition, signer) order, so two batches never wait on each other in a
+/// circle.
+///
+/// `asks` must not name the same (petition, signer) twice (the caller sends a repeat
+/// in the next batch). Returns, in the order of `asks`, `None` where there is no such
+/// petition, otherwise what the answer shows: `new_on` (signed now; `before` is then
+/// the count just before this signature, counting the batch's earlier ones),
+/// `earlier_on` (signed before), or neither (refused: `open` or `anonymous` says why,
+/// or a concurrent request of the same person got there first: see [`signed_on`]).
+/// Reaching the threshold is left to the caller ([`reach_threshold_now`]).
+pub fn sign_anonymous_batch(
     conn: &mut PgConnection,
     schema: &str,
-    id: i64,
-    signer: &str,
+    asks: &[Ask],
+    shard: i16,
     now: DateTime<Utc>,
-) -> CoreResult<Option<Signing>> {
-    check_signer(signer)?;
+) -> CoreResult<Vec<Option<Signing>>> {
+    for ask in asks {
+        check_signer(&ask.signer)?;
+    }
+    if asks.is_empty() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
-        "WITH p AS (
+        "WITH r AS (
+             SELECT * FROM unnest($1::int8[], $2::text[]) WITH ORDINALITY AS r(petition_id, signer, i)
+         ), p AS (
              SELECT p.id, p.title, p.state, p.author_id, p.threshold, t.title AS type_title,
                     t.sign_requires = 'franceconnect_anonymous' AS anonymous, p.hidden_at IS NOT NULL AS hidden,
                     (p.state IN ('open', 'examination') AND p.hidden_at IS NULL AND p.published_at <= $3
                      AND $3 < p.signatures_end_at) AS open
-             FROM {schema}.petitions p JOIN {schema}.petition_types t ON t.id = p.type_id WHERE p.id = $1
+             FROM {schema}.petitions p JOIN {schema}.petition_types t ON t.id = p.type_id WHERE p.id = ANY($1)
          ), s AS (
              INSERT INTO {schema}.petition_signatures (petition_id, signer, signed_on)
-             SELECT p.id, $2, $4 FROM p WHERE p.open AND p.anonymous
-             ON CONFLICT DO NOTHING RETURNING signed_on
+             SELECT r.petition_id, r.signer, $4 FROM r JOIN p ON p.id = r.petition_id WHERE p.open AND p.anonymous
+             ORDER BY r.petition_id, r.signer
+             ON CONFLICT DO NOTHING RETURNING petition_id, signer, signed_on
          ), c AS (
              INSERT INTO {schema}.petition_signature_counts (petition_id, day, shard, n)
-             SELECT $1, signed_on, $5, 1 FROM s
-             ON CONFLICT (petition_id, day, shard) DO UPDATE SET n = {schema}.petition_signature_counts.n + 1
+             SELECT petition_id, signed_on, $5, count(*) FROM s GROUP BY petition_id, signed_on ORDER BY petition_id
+             ON CONFLICT (petition_id, day, shard) DO UPDATE SET n = {schema}.petition_signature_counts.n + EXCLUDED.n
+         ), b AS (
+             SELECT petition_id, sum(n)::int8 AS before FROM {schema}.petition_signature_counts
+             WHERE petition_id = ANY($1) GROUP BY petition_id
          )
-         SELECT p.id, p.title, p.state, p.author_id, p.threshold, p.type_title, p.anonymous, p.open, p.hidden,
-                (SELECT signed_on FROM s) AS new_on,
-                (SELECT e.signed_on FROM {schema}.petition_signatures e WHERE e.petition_id = $1 AND e.signer = $2)
-                  AS earlier_on,
-                (SELECT coalesce(sum(n), 0) FROM {schema}.petition_signature_counts WHERE petition_id = $1)::int8
-                  AS before
-         FROM p"
+         SELECT r.i, p.id, p.title, p.state, p.author_id, p.threshold, p.type_title, p.anonymous, p.open, p.hidden,
+                s.signed_on AS new_on,
+                (SELECT e.signed_on FROM {schema}.petition_signatures e
+                 WHERE e.petition_id = r.petition_id AND e.signer = r.signer) AS earlier_on,
+                coalesce(b.before, 0)::int8 AS before
+         FROM r JOIN p ON p.id = r.petition_id
+         LEFT JOIN s ON s.petition_id = r.petition_id AND s.signer = r.signer
+         LEFT JOIN b ON b.petition_id = r.petition_id
+         ORDER BY r.i"
     );
-    Ok(prepared(sql)
-        .bind::<BigInt, _>(id)
-        .bind::<Text, _>(signer)
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        i: i64,
+        #[diesel(embed)]
+        signing: Signing,
+    }
+    let ids: Vec<i64> = asks.iter().map(|a| a.id).collect();
+    let signers: Vec<&str> = asks.iter().map(|a| a.signer.as_str()).collect();
+    let rows: Vec<Row> = prepared(sql)
+        .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+        .bind::<diesel::sql_types::Array<Text>, _>(&signers)
         .bind::<Timestamptz, _>(now)
         .bind::<Date, _>(now.date_naive())
-        .bind::<SmallInt, _>(shard_of(signer))
-        .get_result(conn)
-        .optional()?)
+        .bind::<SmallInt, _>(shard.rem_euclid(SHARDS))
+        .load(conn)?;
+    let mut out: Vec<Option<Signing>> = vec![None; asks.len()];
+    // The batch's new signatures of a petition come one after the other.
+    let mut added: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    for mut row in rows {
+        let Some(slot) = usize::try_from(row.i - 1).ok().and_then(|i| out.get_mut(i)) else { continue };
+        if row.signing.new_on.is_some() {
+            let earlier = added.entry(row.signing.id).or_insert(0);
+            row.signing.before += *earlier;
+            *earlier += 1;
+            // `e` read the table as it was before the statement.
+            row.signing.earlier_on = None;
+        }
+        *slot = Some(row.signing);
+    }
+    Ok(out)
 }
 
 /// After a signature recorded outside a transaction brought an open petition to its

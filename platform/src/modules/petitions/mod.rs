@@ -13,6 +13,7 @@ pub mod admin;
 mod file;
 mod list;
 mod open_data;
+pub mod queue;
 mod show;
 mod sign;
 

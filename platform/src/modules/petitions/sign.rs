@@ -63,6 +63,15 @@ fn signed_page(
     page.render(state, tenant, "petitions/signed.html", StatusCode::OK)
 }
 
+/// A failed signature batch, as the answer to one of its signers.
+fn queue_error(e: std::sync::Arc<CoreError>) -> AppError {
+    match &*e {
+        CoreError::Unavailable(m) => AppError::Unavailable(m.clone()),
+        CoreError::Invalid(m) => AppError::BadRequest(m.clone()),
+        _ => AppError::Internal(anyhow::Error::new(e)),
+    }
+}
+
 fn refused(e: CoreError) -> AppError {
     match e {
         CoreError::Forbidden(m) => AppError::Forbidden(m),
@@ -70,9 +79,10 @@ fn refused(e: CoreError) -> AppError {
     }
 }
 
-/// Records the signature the proof cookie stands for: one statement outside any
-/// transaction (gate, signature, count, and what the page shows), the hottest path
-/// of the module (see BENCHMARKS.md, "Petitions").
+/// Records the signature the proof cookie stands for, through the signature queue
+/// ([`super::queue`]: gate, signature, count, and what the page shows, in one
+/// statement per batch), the hottest path of the module (see BENCHMARKS.md,
+/// "Petitions").
 #[get("/{id:\\d+}/signature")]
 pub async fn signature(
     req: HttpRequest,
@@ -90,14 +100,9 @@ pub async fn signature(
                 .into(),
         ));
     };
-    let (s, t) = (state.clone(), tenant.0.clone());
     let now = chrono::Utc::now();
-    let signer = hash.clone();
-    let sig = web::block(move || {
-        s.db.tenant_statement(&t, |conn, schema| signatures::sign_anonymous(conn, schema, id, &signer, now))
-    })
-    .await??
-    .ok_or(AppError::NotFound)?;
+    let ask = signatures::Ask { id, signer: hash.clone() };
+    let sig = state.signatures.sign(tenant.0.clone(), ask).await.map_err(queue_error)?.ok_or(AppError::NotFound)?;
     // Who may know the petition exists: as on its page.
     let admin = visitor.user.as_ref().is_some_and(|u| u.is_admin);
     let author = visitor.user.as_ref().is_some_and(|u| Some(u.id) == sig.author_id);
