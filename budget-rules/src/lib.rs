@@ -7,5 +7,6 @@
 
 pub mod decimal;
 pub mod pb;
+pub mod rules;
 
 pub use decimal::Decimal;
