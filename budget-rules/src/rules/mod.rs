@@ -5,14 +5,20 @@
 //! into sentences):
 //!
 //! - [`greedy()`]: by number of votes, skipping what no longer fits;
+//! - [`maximal_coverage()`]: reach the most voters with at least one funded project;
 //! - [`method_of_equal_shares()`]: proportional, with cost or approval utilities and add1 /
 //!   greedy completion.
 
+mod coverage;
 mod election;
 mod greedy;
 mod mes;
 mod tie_breaking;
 
+pub use coverage::{
+    maximal_coverage, CoverageDecision, CoverageExplanation, CoverageGuarantee, CoverageOptions, CoverageOutcome,
+    MODIFIED_GREEDY_GUARANTEE,
+};
 pub use election::{Election, ElectionError, ElectionProject, ProjectIndex, MAX_TOTAL};
 pub use greedy::{greedy, GreedyDecision, GreedyExplanation, GreedyMetric, GreedyOptions, GreedyOutcome};
 pub use mes::{
