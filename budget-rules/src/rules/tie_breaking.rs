@@ -124,7 +124,7 @@ mod tests {
     use super::*;
 
     fn election() -> Election {
-        let projects = [("9", 5), ("10", 5), ("a", 3), ("007", 5)].map(|(id, cost)| (id.to_string(), cost));
+        let projects = [("9", 5), ("10", 5), ("a", 3), ("007", 5), ("b", 5)].map(|(id, cost)| (id.to_string(), cost));
         Election::new(10, projects, [vec!["9", "10"], vec!["9"]]).expect("election")
     }
 
@@ -139,9 +139,9 @@ mod tests {
         let e = election();
         let t = TieBreaking::equalshares_net();
         assert_eq!(t.choose(&e, &[1, 0]), Ok(0), "more votes");
-        assert_eq!(t.choose(&e, &[1, 2]), Ok(2), "same votes, lower cost");
-        let err = t.choose(&e, &[3, 1]).expect_err("same votes and cost");
-        assert_eq!(err.projects, vec!["10".to_string(), "007".to_string()]);
+        assert_eq!(t.choose(&e, &[3, 2]), Ok(2), "same votes, lower cost");
+        let err = t.choose(&e, &[4, 3]).expect_err("same votes and cost");
+        assert_eq!(err.projects, vec!["007".to_string(), "b".to_string()]);
     }
 
     #[test]
