@@ -381,3 +381,79 @@ fn certified_run(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// Small elections with few distinct costs and many overlapping ballots, so ties and
+    /// near-ties are common.
+    fn random_election(rng: &mut Lcg) -> Election {
+        let projects: Vec<(String, u64)> =
+            (0..2 + rng.below(9)).map(|i| (format!("p{i}"), 10 * (1 + rng.below(6)))).collect();
+        let m = projects.len() as u64;
+        let ballots: Vec<Vec<String>> = (0..1 + rng.below(30))
+            .map(|_| (0..m).filter(|_| rng.below(10) < 4).map(|i| format!("p{i}")).collect())
+            .collect();
+        Election::new(30 + 10 * rng.below(20), projects, ballots).expect("election")
+    }
+
+    fn both_runs(election: &Election, utility: Utility, endowment: (u64, u64)) -> (Result<Run, RunError>, Run) {
+        let prepared = Prepared::new(election, utility);
+        let tie = TieBreaking::pabutools();
+        let float = run::run::<f64>(&prepared, &f64::ratio(endowment.0, endowment.1), &tie, true);
+        let exact = run::run::<BigRational>(&prepared, &BigRational::ratio(endowment.0, endowment.1), &tie, true);
+        (float, exact.unwrap_or_else(|_| panic!("exact runs always finish with pabutools tie-breaking")))
+    }
+
+    #[test]
+    fn certified_float_runs_decide_as_exact_runs() {
+        let mut rng = Lcg(3);
+        let (mut agreed, mut redone) = (0, 0);
+        for round in 0..2000 {
+            let election = random_election(&mut rng);
+            let utility = if round % 2 == 0 { Utility::Cost } else { Utility::Approval };
+            let n = election.voter_count() as u64;
+            let steps = rng.below(4);
+            let (float, exact) = both_runs(&election, utility, (election.budget() + steps * n, n));
+            match float {
+                Ok(float) => {
+                    assert_eq!(float.winners, exact.winners, "round {round}");
+                    agreed += 1;
+                }
+                Err(RunError::TooClose) => redone += 1,
+                Err(RunError::Tie(tie)) => panic!("round {round}: {tie}"),
+            }
+        }
+        assert!(agreed > 1500, "{agreed} agreed, {redone} redone");
+    }
+
+    #[test]
+    fn float_and_exact_runs_agree_on_a_real_file() {
+        // Exact runs on the larger files take seconds in a debug build; Amsterdam has the most ties.
+        for file in ["netherlands_amsterdam_2022_west.pb"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pabulib").join(file);
+            let text = std::fs::read_to_string(path).expect("read");
+            let election = Election::from_pb(&crate::pb::Instance::parse(&text).expect("parse")).expect("election");
+            for utility in [Utility::Cost, Utility::Approval] {
+                let n = election.voter_count() as u64;
+                let (float, exact) = both_runs(&election, utility, (election.budget(), n));
+                let float = float.unwrap_or_else(|e| panic!("{file}: {e:?}"));
+                assert_eq!(float.winners, exact.winners, "{file} {utility:?}");
+                let (float, exact) = (float.record.expect("recorded"), exact.record.expect("recorded"));
+                for (f, e) in float.rounds.iter().zip(&exact.rounds) {
+                    assert!((f.rho - e.rho).abs() <= 1e-12 * e.rho, "{file}: ρ {} ≠ {}", f.rho, e.rho);
+                }
+            }
+        }
+    }
+}
