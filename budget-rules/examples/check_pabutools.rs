@@ -17,11 +17,8 @@ use serde_json::Value;
 /// Our winners for one of rules.py's rule names.
 fn ours(election: &Election, rule: &str, increment: u64) -> Result<Vec<usize>, String> {
     // pabutools' greedy funds projects without votes last if they fit; so do we here.
-    let greedy_options = |metric| GreedyOptions {
-        metric,
-        tie_breaking: TieBreaking::pabutools(),
-        fund_projects_without_votes: true,
-    };
+    let greedy_options =
+        |metric| GreedyOptions { metric, tie_breaking: TieBreaking::pabutools(), fund_projects_without_votes: true };
     let mes = |utility, completion| {
         let options = MesOptions {
             utility,
@@ -33,7 +30,9 @@ fn ours(election: &Election, rule: &str, increment: u64) -> Result<Vec<usize>, S
     };
     let add1 = Add1Options::pabutools(increment);
     match rule {
-        "greedy_votes" => greedy(election, &greedy_options(GreedyMetric::Votes)).map(|o| o.winners).map_err(|e| e.to_string()),
+        "greedy_votes" => {
+            greedy(election, &greedy_options(GreedyMetric::Votes)).map(|o| o.winners).map_err(|e| e.to_string())
+        }
         "greedy_votes_per_cost" => {
             greedy(election, &greedy_options(GreedyMetric::VotesPerCost)).map(|o| o.winners).map_err(|e| e.to_string())
         }
@@ -81,7 +80,10 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let election = match Instance::parse(&text).map_err(|e| e.to_string()).and_then(|i| Election::from_pb(&i).map_err(|e| e.to_string())) {
+        let election = match Instance::parse(&text)
+            .map_err(|e| e.to_string())
+            .and_then(|i| Election::from_pb(&i).map_err(|e| e.to_string()))
+        {
             Ok(election) => election,
             Err(e) => {
                 eprintln!("{file}: {e}");
@@ -94,7 +96,8 @@ fn main() -> ExitCode {
             rows += 1;
             let theirs: BTreeSet<String> =
                 winners.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect();
-            let their_cost: u64 = theirs.iter().filter_map(|id| election.project_index(id)).map(|p| election.project(p).cost).sum();
+            let their_cost: u64 =
+                theirs.iter().filter_map(|id| election.project_index(id)).map(|p| election.project(p).cost).sum();
             let (ours_text, identical) = match ours(&election, rule, increment) {
                 Ok(winners) => {
                     let mine: BTreeSet<String> = election.ids(&winners).into_iter().collect();
@@ -102,7 +105,8 @@ fn main() -> ExitCode {
                     if mine != theirs {
                         let only_ours: Vec<&String> = mine.difference(&theirs).collect();
                         let only_theirs: Vec<&String> = theirs.difference(&mine).collect();
-                        differences.push(format!("{file} {rule}: only ours {only_ours:?}, only pabutools {only_theirs:?}"));
+                        differences
+                            .push(format!("{file} {rule}: only ours {only_ours:?}, only pabutools {only_theirs:?}"));
                     }
                     (text, mine == theirs)
                 }
@@ -112,7 +116,10 @@ fn main() -> ExitCode {
                 }
             };
             let theirs_text = format!("{}, {}", theirs.len(), their_cost);
-            println!("{file:<40} {rule:<22} {ours_text:>22} {theirs_text:>22}  {}", if identical { "yes" } else { "NO" });
+            println!(
+                "{file:<40} {rule:<22} {ours_text:>22} {theirs_text:>22}  {}",
+                if identical { "yes" } else { "NO" }
+            );
         }
     }
     if differences.is_empty() && rows > 0 {

@@ -1,6 +1,8 @@
 //! Times the method of equal shares on the shipped real files (release build advised):
 //! `cargo run --release -p budget-rules --example timing`.
 
+#![allow(clippy::expect_used)] // a tool run by hand: a failure may stop it
+
 use std::path::Path;
 use std::time::Instant;
 

@@ -1,6 +1,9 @@
 //! Elections at the edges: empty ballots, no voters, a budget of 0, projects costing more
 //! than the budget, ballots naming a project twice, and inputs that are refused.
 
+// Helpers outside `#[test]` functions expect too: a failed expectation is a failed test.
+#![allow(clippy::expect_used)]
+
 use budget_rules::pb::Instance;
 use budget_rules::rules::{
     greedy, maximal_coverage, method_of_equal_shares, Add1Options, Completion, CoverageDecision, CoverageOptions,

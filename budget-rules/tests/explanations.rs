@@ -4,6 +4,9 @@
 //! A costs 40, approved by v1 v2 v3; B costs 60, by v4; C costs 30, by v1 v2;
 //! D is free, approved by v4; E costs 10 and nobody approves it.
 
+// Helpers outside `#[test]` functions expect too: a failed expectation is a failed test.
+#![allow(clippy::expect_used)]
+
 use budget_rules::rules::{
     greedy, method_of_equal_shares, Completion, Election, GreedyDecision, GreedyOptions, MesDecision, MesOptions,
 };

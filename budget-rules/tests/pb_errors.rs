@@ -1,5 +1,8 @@
 //! What the `.pb` reader refuses (with the line and a reason) and what it accepts.
 
+// Helpers outside `#[test]` functions expect too: a failed expectation is a failed test.
+#![allow(clippy::expect_used)]
+
 use budget_rules::pb::{Instance, ParseErrorKind as Kind, Section, VoteType};
 
 const GOOD: &str = "META
@@ -37,7 +40,10 @@ fn structure_errors_name_the_line() {
     assert_eq!(error_after("META\n", "hello;world\nMETA\n"), (Some(1), Kind::DataBeforeFirstSection));
     assert_eq!(error_after("VOTES\n", "META\nVOTES\n"), (Some(9), Kind::DuplicateSection(Section::Meta)));
     assert_eq!(error_after("VOTES\nvoter_id;vote\na;1,2\nb;2\n", ""), (None, Kind::MissingSection(Section::Votes)));
-    assert_eq!(error_after("VOTES\nvoter_id;vote\na;1,2\nb;2\n", "VOTES\n"), (Some(9), Kind::MissingHeader(Section::Votes)));
+    assert_eq!(
+        error_after("VOTES\nvoter_id;vote\na;1,2\nb;2\n", "VOTES\n"),
+        (Some(9), Kind::MissingHeader(Section::Votes))
+    );
     assert_eq!(error_after("key;value", "name;value"), (Some(2), Kind::BadMetaHeader));
     assert_eq!(
         error_after("project_id;cost;name", "project_id;price;name"),
@@ -73,7 +79,10 @@ fn meta_errors() {
 fn project_errors() {
     let non_numeric = Kind::NonNumericCost { project: "1".into(), value: "forty".into() };
     assert_eq!(error_after("1;40;First", "1;forty;First"), (Some(7), non_numeric));
-    assert_eq!(error_after("1;40;First", "1;1e3;First").1, Kind::NonNumericCost { project: "1".into(), value: "1e3".into() });
+    assert_eq!(
+        error_after("1;40;First", "1;1e3;First").1,
+        Kind::NonNumericCost { project: "1".into(), value: "1e3".into() }
+    );
     let negative = Kind::NegativeCost { project: "1".into(), value: "-40".into() };
     assert_eq!(error_after("1;40;First", "1;-40;First"), (Some(7), negative));
     assert_eq!(error_after("2;60;Second", "1;60;Second"), (Some(8), Kind::DuplicateProject("1".into())));
@@ -85,16 +94,28 @@ fn vote_errors() {
     let unknown = Kind::UnknownProjectInVote { voter: "b".into(), project: "3".into() };
     assert_eq!(error_after("b;2", "b;3"), (Some(12), unknown));
     assert_eq!(error_after("b;2", "a;2"), (Some(12), Kind::DuplicateVoter("a".into())));
-    assert_eq!(error_after("b;2", "b;2,2"), (Some(12), Kind::DuplicateProjectInVote { voter: "b".into(), project: "2".into() }));
+    assert_eq!(
+        error_after("b;2", "b;2,2"),
+        (Some(12), Kind::DuplicateProjectInVote { voter: "b".into(), project: "2".into() })
+    );
     assert_eq!(error_after("b;2", "b;2,"), (Some(12), Kind::EmptyVoteEntry("b".into())));
     let cumulative = GOOD.replace("approval", "cumulative");
     let err = Instance::parse(&cumulative).expect_err("no points column");
     assert_eq!((err.line, err.kind), (Some(10), Kind::MissingColumn { section: Section::Votes, column: "points" }));
-    let with_points = cumulative.replace("voter_id;vote", "voter_id;vote;points").replace("a;1,2", "a;1,2;3,4").replace("b;2\n", "b;2;1,1\n");
+    let with_points = cumulative
+        .replace("voter_id;vote", "voter_id;vote;points")
+        .replace("a;1,2", "a;1,2;3,4")
+        .replace("b;2\n", "b;2;1,1\n");
     let err = Instance::parse(&with_points).expect_err("two points for one project");
-    assert_eq!((err.line, err.kind), (Some(12), Kind::PointsCountMismatch { voter: "b".into(), projects: 1, points: 2 }));
+    assert_eq!(
+        (err.line, err.kind),
+        (Some(12), Kind::PointsCountMismatch { voter: "b".into(), projects: 1, points: 2 })
+    );
     let bad_points = with_points.replace("b;2;1,1", "b;2;x");
-    assert_eq!(Instance::parse(&bad_points).expect_err("x").kind, Kind::NonNumericPoints { voter: "b".into(), value: "x".into() });
+    assert_eq!(
+        Instance::parse(&bad_points).expect_err("x").kind,
+        Kind::NonNumericPoints { voter: "b".into(), value: "x".into() }
+    );
 }
 
 #[test]
@@ -124,7 +145,10 @@ fn awkward_values_round_trip() {
     assert_eq!(instance.meta.get("description"), Some(" spaced "));
     assert_eq!(instance.projects[0].name.as_deref(), Some("two\nlines"));
     assert_eq!(instance.projects[0].cost.to_string(), "10.25");
-    assert_eq!(instance.votes[0].points.as_ref().map(|p| p.iter().map(ToString::to_string).collect::<Vec<_>>()), Some(vec!["3".into(), "-1.5".into()]));
+    assert_eq!(
+        instance.votes[0].points.as_ref().map(|p| p.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        Some(vec!["3".into(), "-1.5".into()])
+    );
     let written = instance.to_pb();
     assert_eq!(Instance::parse(&written).expect("written back"), instance);
     assert!(written.contains("p1;\"two\nlines\";10.25;\"a;b\""), "{written}");

@@ -1,5 +1,8 @@
 //! Every `.pb` file shipped in `tests/data/pabulib` parses, and writing it back gives the same instance.
 
+// Helpers outside `#[test]` functions expect too: a failed expectation is a failed test.
+#![allow(clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use budget_rules::pb::{Instance, VoteType};

@@ -6,6 +6,9 @@
 //! here, and so do we (see the numbers note in `rules::mes`). Winners are compared in
 //! selection order.
 
+// Helpers outside `#[test]` functions expect too: a failed expectation is a failed test.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use budget_rules::rules::{

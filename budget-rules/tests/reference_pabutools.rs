@@ -2,6 +2,9 @@
 //! JSON files in `tests/data/pabulib/reference/` (produced with pabutools, lexicographic
 //! tie-breaking, exact fractions).
 
+// Helpers outside `#[test]` functions expect too: a failed expectation is a failed test.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use budget_rules::rules::{

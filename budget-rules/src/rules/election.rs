@@ -40,6 +40,9 @@ pub enum ElectionError {
     /// The budget or the sum of all costs is above [`MAX_TOTAL`].
     #[error("the budget or the total cost of all projects is above 2^53 units")]
     AmountTooLarge,
+    /// More than 2^32 ballots.
+    #[error("more than 2^32 ballots")]
+    TooManyBallots,
 }
 
 /// Approval ballots over projects with costs, and a budget.
@@ -111,7 +114,7 @@ impl Election {
         }
         let mut supporters = vec![Vec::new(); projects.len()];
         for (voter, ballot) in resolved.iter().enumerate() {
-            let voter = u32::try_from(voter).map_err(|_| ElectionError::AmountTooLarge)?;
+            let voter = u32::try_from(voter).map_err(|_| ElectionError::TooManyBallots)?;
             for &p in ballot {
                 supporters[p].push(voter);
             }

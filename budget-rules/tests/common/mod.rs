@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: the shipped PaBuLib files and reference JSON.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 
