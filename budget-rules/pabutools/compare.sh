@@ -8,7 +8,7 @@
 #
 # It makes a Python virtual environment in the cargo target directory (reused on later
 # runs), installs pabutools from PyPI into it, runs rules.py, then the crate's
-# check_pabutools example. pabutools needs about 6 minutes, mostly Wieliczka's 150 add1 steps.
+# check_pabutools example. pabutools needs about 2 minutes, mostly Wieliczka's 150 add1 steps.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

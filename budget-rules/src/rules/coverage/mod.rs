@@ -18,10 +18,10 @@
 //! fractional knapsack of their new voters per cost, and by a Lagrangian bound whose
 //! multipliers are tuned once at the root; the money bound is an exact subset sum when
 //! its table fits in 16 MiB. On the reference files (release build, 2-core machine):
-//! Wieliczka (64 projects, 6,586 voters) is solved exactly in about 7,600 nodes (0.15 s),
-//! Budapest (175 projects) in about 22,000 nodes (0.35 s), Amsterdam in 1,800; Bielany
-//! (132 projects, 409 voters) is not proven within the default 100,000 nodes (about 1.5 s)
-//! and gets the approximate answer.
+//! Wieliczka (64 projects, 6,586 voters) is solved exactly in about 7,600 nodes (70 ms),
+//! Budapest (175 projects) in about 22,000 nodes (0.25 s), Amsterdam in 1,800 (10 ms);
+//! Bielany (132 projects, 409 voters) is not proven within the default 100,000 nodes
+//! (0.7 s) and gets the approximate answer (404 of 409 voters reached).
 
 mod search;
 mod voters;

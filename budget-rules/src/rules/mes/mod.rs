@@ -22,9 +22,13 @@
 //! **Ties** are broken by [`MesOptions::tie_breaking`]; the default is pabutools' (project
 //! id in text order). A tie it leaves unresolved is an error, as on equalshares.net.
 //!
-//! **Speed.** Wieliczka 2023 (64 projects, 6,586 voters) with add1 (151 steps of 1 PLN per
-//! voter) and greedy completion takes about 90 ms in a release build on a 2-core machine;
-//! the three smaller reference files take a few milliseconds each.
+//! **Speed.** Wieliczka 2023 (64 projects, 6,586 voters) with add1 (150 steps of 1 PLN per
+//! voter) and greedy completion takes about 30 ms in a release build on a 2-core machine
+//! (151 float runs, none redone exactly); the three subsampled reference files take 2 ms
+//! each, or about 30 ms when one run is redone exactly. An exact run of Wieliczka alone
+//! takes 0.25 to 0.7 s, so an election where every add1 step had to be redone exactly
+//! would be slow; on the reference data this happens at most once per computation.
+//! (`cargo run --release -p budget-rules --example timing` measures it.)
 
 mod explain;
 mod number;
