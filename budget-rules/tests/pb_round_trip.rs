@@ -57,3 +57,42 @@ fn real_files_have_the_documented_shape() {
         assert_eq!(instance.meta.vote_type(), &VoteType::Approval, "{file}");
     }
 }
+
+#[test]
+fn an_instance_built_in_code_is_written_as_a_pb_file() {
+    use budget_rules::pb::{Meta, Project, Vote};
+    use budget_rules::Decimal;
+
+    let meta = Meta::from_entries(vec![
+        ("description".into(), "Budget participatif 2027; quartier nord".into()),
+        ("budget".into(), "50000".into()),
+        ("vote_type".into(), "approval".into()),
+        ("currency".into(), "EUR".into()),
+    ])
+    .expect("meta");
+    let project = |id: &str, cost: i64, name: &str| Project {
+        id: id.into(),
+        cost: Decimal::from_int(cost),
+        name: Some(name.into()),
+        extra: vec![("votes".into(), "2".into())],
+    };
+    let vote = |id: &str, projects: &[&str]| Vote {
+        voter_id: id.into(),
+        projects: projects.iter().map(|p| p.to_string()).collect(),
+        points: None,
+        extra: Vec::new(),
+    };
+    let instance = Instance {
+        meta,
+        project_columns: ["project_id", "cost", "votes", "name"].map(String::from).to_vec(),
+        projects: vec![project("p1", 30000, "Jardin \"partagé\""), project("p2", 25000, "Pistes cyclables")],
+        vote_columns: ["voter_id", "vote"].map(String::from).to_vec(),
+        votes: vec![vote("1", &["p1", "p2"]), vote("2", &["p2"]), vote("3", &[])],
+    };
+    let text = instance.to_pb();
+    assert!(text.starts_with("META\nkey;value\ndescription;\"Budget participatif 2027; quartier nord\"\n"), "{text}");
+    assert!(text.contains("PROJECTS\nproject_id;cost;votes;name\np1;30000;2;\"Jardin \"\"partagé\"\"\"\n"), "{text}");
+    assert!(text.ends_with("VOTES\nvoter_id;vote\n1;p1,p2\n2;p2\n3;\n"), "{text}");
+    assert_eq!(Instance::parse(&text).expect("parse"), instance);
+    assert!(Meta::from_entries(vec![("vote_type".into(), "approval".into())]).is_err(), "no budget");
+}

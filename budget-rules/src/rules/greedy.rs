@@ -134,7 +134,12 @@ pub(crate) fn greedy_from(
             decision,
         });
     }
-    decisions.sort_by_key(|d| candidates.iter().position(|&c| c == d.project));
+    // Back to the order of `candidates`.
+    let mut place = vec![0; election.projects().len()];
+    for (i, &c) in candidates.iter().enumerate() {
+        place[c] = i;
+    }
+    decisions.sort_by_key(|d| place[d.project]);
     Ok(decisions)
 }
 
