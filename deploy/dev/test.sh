@@ -38,6 +38,9 @@ echo "ok"
 echo "== unit and end-to-end tests"
 cargo test --workspace
 
+echo "== participatory budget rules against pabutools (the reference library), same files, same run"
+bash budget-rules/pabutools/compare.sh
+
 echo "== ops files (Prometheus rules, Grafana dashboard, systemd unit)"
 bash deploy/check-ops-files.sh
 
