@@ -22,11 +22,16 @@ pub struct ServeOptions {
     /// Threads for database work per worker; kept near the pool size so waiting
     /// requests queue instead of piling threads onto the pool (see FACTS.md).
     pub blocking_threads: usize,
+    /// The TLS listener and its certificates: the tenant sites are served there, and
+    /// `http` only redirects to it.
+    pub https: Option<(String, std::sync::Arc<crate::tls::CertStore>)>,
 }
 
 /// The servers, bound and running.
 pub struct Running {
     pub http_addrs: Vec<SocketAddr>,
+    /// The TLS listener's addresses (empty without `--https`).
+    pub https_addrs: Vec<SocketAddr>,
     pub ops_addrs: Vec<SocketAddr>,
     pub provisioning_addrs: Vec<SocketAddr>,
     servers: Vec<Server>,
@@ -71,7 +76,7 @@ pub fn start(
 ) -> std::io::Result<Running> {
     let data = web::Data::new(state);
     let tenant_data = data.clone();
-    let tenant = HttpServer::new(move || {
+    let tenant_app = move || {
         App::new()
             .app_data(tenant_data.clone())
             .app_data(
@@ -87,13 +92,50 @@ pub fn start(
             .wrap(Compress::default())
             .wrap(security_headers())
             .wrap(from_fn(observe))
-    })
-    .workers(options.workers)
-    .worker_max_blocking_threads(options.blocking_threads)
-    .client_request_timeout(Duration::from_secs(10))
-    .shutdown_timeout(10)
-    .bind(&options.http)?;
-    let http_addrs = tenant.addrs();
+    };
+    let mut servers = Vec::new();
+    let mut https_addrs = Vec::new();
+    let http_addrs = match &options.https {
+        None => {
+            let tenant = HttpServer::new(tenant_app)
+                .workers(options.workers)
+                .worker_max_blocking_threads(options.blocking_threads)
+                .client_request_timeout(Duration::from_secs(10))
+                .shutdown_timeout(10)
+                .bind(&options.http)?;
+            let addrs = tenant.addrs();
+            servers.push(tenant.run());
+            addrs
+        }
+        Some((addr, store)) => {
+            let config = store.server_config().map_err(std::io::Error::other)?;
+            let tls = HttpServer::new(tenant_app)
+                .workers(options.workers)
+                .worker_max_blocking_threads(options.blocking_threads)
+                .client_request_timeout(Duration::from_secs(10))
+                .shutdown_timeout(10)
+                .bind_rustls_0_23(addr, config)?;
+            https_addrs = tls.addrs();
+            servers.push(tls.run());
+            let port = https_addrs.first().map(SocketAddr::port).unwrap_or(443);
+            let redirect_data = data.clone();
+            let redirect = HttpServer::new(move || {
+                App::new().app_data(redirect_data.clone()).default_service(web::to(
+                    move |req: actix_web::HttpRequest, state: web::Data<AppState>| async move {
+                        to_https(&req, &state, port)
+                    },
+                ))
+            })
+            .workers(options.workers.min(2))
+            .worker_max_blocking_threads(1)
+            .client_request_timeout(Duration::from_secs(10))
+            .shutdown_timeout(2)
+            .bind(&options.http)?;
+            let addrs = redirect.addrs();
+            servers.push(redirect.run());
+            addrs
+        }
+    };
 
     let ops_data = data.clone();
     let ops = HttpServer::new(move || App::new().app_data(ops_data.clone()).configure(ops::configure))
@@ -103,20 +145,45 @@ pub fn start(
         .bind(&options.ops)?;
     let ops_addrs = ops.addrs();
 
-    let mut servers = vec![tenant.run(), ops.run()];
+    servers.push(ops.run());
     let mut provisioning_addrs = Vec::new();
     if let (Some(addr), Some(state)) = (&options.provisioning, provisioning) {
         let (server, addrs) = start_provisioning(state, addr)?;
         servers.push(server);
         provisioning_addrs = addrs;
     }
-    Ok(Running { http_addrs, ops_addrs, provisioning_addrs, servers })
+    Ok(Running { http_addrs, https_addrs, ops_addrs, provisioning_addrs, servers })
+}
+
+/// The HTTP listener when TLS is on: a tenant host's address, moved to HTTPS (308
+/// keeps the method and body); any other name gets a 404, as on the sites.
+fn to_https(req: &actix_web::HttpRequest, state: &AppState, port: u16) -> HttpResponse {
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(tenant_core::names::HostName::from_header);
+    let Some(host) = host.filter(|h| state.directory.lookup(h).is_some()) else {
+        return HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("unknown site\n");
+    };
+    let port = if port == 443 { String::new() } else { format!(":{port}") };
+    let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, format!("https://{}{port}{path}", host.as_str())))
+        .insert_header((actix_web::http::header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+        .finish()
 }
 
 /// The provisioning listener alone (`civitas provision serve`).
 pub fn start_provisioning_only(state: ProvisioningState, addr: &str) -> std::io::Result<Running> {
     let (server, provisioning_addrs) = start_provisioning(state, addr)?;
-    Ok(Running { http_addrs: Vec::new(), ops_addrs: Vec::new(), provisioning_addrs, servers: vec![server] })
+    Ok(Running {
+        http_addrs: Vec::new(),
+        https_addrs: Vec::new(),
+        ops_addrs: Vec::new(),
+        provisioning_addrs,
+        servers: vec![server],
+    })
 }
 
 fn start_provisioning(state: ProvisioningState, addr: &str) -> std::io::Result<(Server, Vec<SocketAddr>)> {

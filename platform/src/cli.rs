@@ -126,6 +126,10 @@ pub struct ServeArgs {
     /// Address for the tenant sites.
     #[arg(long = "http", env = "CIVITAS_HTTP_ADDR")]
     pub http: Option<String>,
+    /// Address for the tenant sites over TLS, each host with its own certificate
+    /// (`civitas tenant certificate`); the HTTP address then redirects here.
+    #[arg(long = "https", env = "CIVITAS_HTTPS_ADDR")]
+    pub https: Option<String>,
     /// Address for /metrics, /healthz and /readyz (never served on tenant hosts).
     #[arg(long = "ops", env = "CIVITAS_OPS_ADDR")]
     pub ops: Option<String>,
@@ -169,6 +173,23 @@ pub enum TenantCommand {
     Suspend { slug: String },
     /// Bring a suspended tenant back.
     Resume { slug: String },
+    /// Set the TLS certificate of one of a tenant's hosts (PEM chain and private key
+    /// files, absolute paths, readable by the serving processes), or remove it.
+    /// `civitas serve --https` picks it up within seconds, and again whenever the files
+    /// are replaced (renewal): no restart.
+    Certificate {
+        slug: String,
+        host: String,
+        /// The certificate chain (PEM), the host's certificate first.
+        #[arg(long, required_unless_present = "remove")]
+        cert: Option<PathBuf>,
+        /// Its private key (PEM).
+        #[arg(long, required_unless_present = "remove")]
+        key: Option<PathBuf>,
+        /// Remove the host's certificate instead.
+        #[arg(long, conflicts_with_all = ["cert", "key"])]
+        remove: bool,
+    },
     /// Restore an export archive as a new tenant (all or nothing).
     Import {
         /// The `.tar.gz` downloaded from an export.

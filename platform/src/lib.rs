@@ -19,6 +19,7 @@ pub mod settings;
 pub mod state;
 pub mod theme_messages;
 pub mod themes;
+pub mod tls;
 
 use std::time::Duration;
 
@@ -61,6 +62,7 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
         data_dir,
         themes_dir: cli.themes_dir.clone().or(file.themes_dir).unwrap_or_else(default_themes_dir),
         http_addr: serve.and_then(|s| s.http.clone()).or(file.http_addr).unwrap_or_else(|| "127.0.0.1:8080".into()),
+        https_addr: serve.and_then(|s| s.https.clone()).or(file.https_addr),
         ops_addr: serve.and_then(|s| s.ops.clone()).or(file.ops_addr).unwrap_or_else(|| "127.0.0.1:9090".into()),
         provisioning_addr: serve
             .and_then(|s| s.provisioning.clone())

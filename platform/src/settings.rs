@@ -18,6 +18,7 @@ pub struct FileSettings {
     pub data_dir: Option<PathBuf>,
     pub themes_dir: Option<PathBuf>,
     pub http_addr: Option<String>,
+    pub https_addr: Option<String>,
     pub ops_addr: Option<String>,
     pub provisioning_addr: Option<String>,
     pub master_key_file: Option<PathBuf>,
@@ -47,6 +48,7 @@ pub const KNOWN_ENV: &[&str] = &[
     "CIVITAS_DATA_DIR",
     "CIVITAS_THEMES_DIR",
     "CIVITAS_HTTP_ADDR",
+    "CIVITAS_HTTPS_ADDR",
     "CIVITAS_OPS_ADDR",
     "CIVITAS_PROVISIONING_ADDR",
     "CIVITAS_MASTER_KEY_FILE",
@@ -85,6 +87,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub themes_dir: PathBuf,
     pub http_addr: String,
+    /// The TLS listener of the tenant sites (certificates per host, by SNI); when
+    /// set, the HTTP listener only redirects to it.
+    pub https_addr: Option<String>,
     pub ops_addr: String,
     pub provisioning_addr: String,
     /// The platform's master key (encrypts secrets at rest); created on first use.

@@ -30,6 +30,8 @@ pub mod catalog {
             tenant_id -> Uuid,
             is_primary -> Bool,
             created_at -> Timestamptz,
+            cert_path -> Nullable<Text>,
+            key_path -> Nullable<Text>,
         }
     }
 

@@ -28,4 +28,5 @@ mod routing;
 mod spaces;
 mod tenant_admin;
 mod tenant_mail;
+mod tls;
 mod upgrade_crash;

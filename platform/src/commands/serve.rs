@@ -118,12 +118,23 @@ pub fn serve_state(settings: &Settings, state: AppState) -> anyhow::Result<()> {
     }
     // Petitions: signature periods that end, thresholds, count shards, every minute.
     crate::modules::petitions::spawn_sweeper(state.clone(), std::time::Duration::from_secs(60))?;
+    let https = match &settings.https_addr {
+        Some(addr) => {
+            let store = Arc::new(crate::tls::CertStore::default());
+            let loaded = store.reload(&state.db)?;
+            tracing::info!(certificates = loaded, "TLS on");
+            store.spawn_reloader(state.db.clone(), std::time::Duration::from_secs(2))?;
+            Some((addr.clone(), store))
+        }
+        None => None,
+    };
     let options = ServeOptions {
         http: settings.http_addr.clone(),
         ops: settings.ops_addr.clone(),
         provisioning: Some(settings.provisioning_addr.clone()),
         workers: settings.workers,
         blocking_threads: (settings.pool.size as usize).div_ceil(settings.workers.max(1)).max(2),
+        https,
     };
     actix_rt::System::new().block_on(async move {
         let running = app::start(state, Some(prov), &options)?;
@@ -137,6 +148,9 @@ pub fn serve_state(settings: &Settings, state: AppState) -> anyhow::Result<()> {
 pub fn announce(running: &Running) {
     for addr in &running.http_addrs {
         println!("civitas: tenant sites on http://{addr}");
+    }
+    for addr in &running.https_addrs {
+        println!("civitas: tenant sites over TLS on https://{addr}");
     }
     for addr in &running.ops_addrs {
         println!("civitas: ops on http://{addr} (/metrics, /healthz, /readyz)");

@@ -44,6 +44,9 @@ pub fn run(settings: &Settings, command: TenantCommand) -> anyhow::Result<()> {
                 provisioning::export_tenant::import_tenant(&database.db, blobs, &bytes, &slug, &hosts, &Actor::cli())?;
             print_json(&tenant)
         }
+        TenantCommand::Certificate { slug, host, cert, key, remove } => {
+            certificate(settings, &slug, &host, if remove { None } else { cert.zip(key) })
+        }
         TenantCommand::Suspend { slug } => set_status(settings, &slug, TenantStatus::Suspended),
         TenantCommand::Resume { slug } => set_status(settings, &slug, TenantStatus::Active),
     }
@@ -70,6 +73,45 @@ pub fn spec_from_args(settings: &Settings, args: &CreateArgs) -> anyhow::Result<
         spec.logo = Some(Logo::parse(bytes)?);
     }
     Ok(spec)
+}
+
+/// Checks the files (they parse, the key matches, the certificate names the host),
+/// then records their paths, with an audit entry, in one transaction.
+fn certificate(
+    settings: &Settings,
+    slug: &str,
+    host: &str,
+    files: Option<(std::path::PathBuf, std::path::PathBuf)>,
+) -> anyhow::Result<()> {
+    let slug = TenantSlug::parse(slug)?;
+    let host = tenant_core::names::HostName::parse(host)?;
+    let files = match files {
+        Some((cert, key)) => {
+            let absolute = |p: std::path::PathBuf| std::path::absolute(&p).with_context(|| format!("{}", p.display()));
+            let (cert, key) = (absolute(cert)?, absolute(key)?);
+            crate::tls::load_pair(&cert, &key, Some(host.as_str()))?;
+            Some((cert, key))
+        }
+        None => None,
+    };
+    let database = Database::open(settings)?;
+    let after = files.as_ref().map(|(c, k)| serde_json::json!({ "cert": c, "key": k }));
+    database.db.catalog(|conn| {
+        catalog::certificates::set_host_certificate(conn, &slug, &host, files.clone())?;
+        provisioning::audit::record(
+            conn,
+            &Actor::cli(),
+            if after.is_some() { "host_certificate_set" } else { "host_certificate_removed" },
+            Some(slug.as_str()),
+            None,
+            Some(serde_json::json!({ "host": host.as_str(), "files": after })),
+        )
+    })?;
+    match files {
+        Some((cert, _)) => println!("{host}: certificate {} recorded", cert.display()),
+        None => println!("{host}: certificate removed"),
+    }
+    Ok(())
 }
 
 fn set_status(settings: &Settings, slug: &str, status: TenantStatus) -> anyhow::Result<()> {

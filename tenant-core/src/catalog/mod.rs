@@ -1,4 +1,5 @@
 //! Catalog rows: tenants, their hosts and modules.
+pub mod certificates;
 pub mod keys;
 mod load;
 mod write;

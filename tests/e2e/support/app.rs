@@ -55,6 +55,7 @@ pub fn settings_for(url: &str, config: &TestConfig, data_dir: PathBuf) -> Settin
         data_dir: data_dir.clone(),
         themes_dir: workspace().join("themes"),
         http_addr: "127.0.0.1:0".into(),
+        https_addr: None,
         ops_addr: "127.0.0.1:0".into(),
         provisioning_addr: "127.0.0.1:0".into(),
         master_key_file: data_dir.join("master.key"),
@@ -105,6 +106,7 @@ impl TestApp {
             provisioning: Some("127.0.0.1:0".into()),
             workers: config.workers,
             blocking_threads: (config.pool_size as usize).div_ceil(config.workers).max(2),
+            https: None,
         };
         let (tx, rx) = std::sync::mpsc::channel();
         let served = state.clone();

@@ -67,6 +67,23 @@ pub fn serve_process(
     envs: &[(&str, &std::ffi::OsStr)],
     label: &str,
 ) -> (std::process::Child, std::net::SocketAddr, std::net::SocketAddr) {
+    let s = serve_process_with(url, envs, &[], label);
+    (s.child, s.http, s.ops)
+}
+
+/// A `civitas serve` process and the addresses it printed.
+pub struct Served {
+    pub child: std::process::Child,
+    pub http: std::net::SocketAddr,
+    /// With `--https`.
+    pub https: Option<std::net::SocketAddr>,
+    pub ops: std::net::SocketAddr,
+    /// Its stderr.
+    pub log: std::path::PathBuf,
+}
+
+/// [`serve_process`] with more arguments (`--https 127.0.0.1:0`...).
+pub fn serve_process_with(url: &str, envs: &[(&str, &std::ffi::OsStr)], args: &[&str], label: &str) -> Served {
     use std::io::{BufRead, BufReader};
     let log = temp_dir(label).join("stderr");
     let mut cmd = civitas(url);
@@ -75,12 +92,13 @@ pub fn serve_process(
     }
     let mut child = cmd
         .args(["serve", "--http", "127.0.0.1:0", "--ops", "127.0.0.1:0", "--provisioning", "127.0.0.1:0"])
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(&log).expect("server log"))
         .spawn()
         .expect("civitas serve started");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let (mut http, mut ops) = (None, None);
+    let (mut http, mut https, mut ops) = (None, None, None);
     while http.is_none() || ops.is_none() {
         let Some(line) = lines.next() else {
             panic!("the server stopped before serving: {}", std::fs::read_to_string(&log).unwrap_or_default());
@@ -88,11 +106,13 @@ pub fn serve_process(
         let line = line.expect("a line");
         if let Some(rest) = line.strip_prefix("civitas: tenant sites on http://") {
             http = rest.trim().parse().ok();
+        } else if let Some(rest) = line.strip_prefix("civitas: tenant sites over TLS on https://") {
+            https = rest.trim().parse().ok();
         } else if let Some(rest) = line.strip_prefix("civitas: ops on http://") {
             ops = rest.split_whitespace().next().and_then(|a| a.parse().ok());
         }
     }
     // Keep reading so the server never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    (child, http.expect("http"), ops.expect("ops"))
+    Served { child, http: http.expect("http"), https, ops: ops.expect("ops"), log }
 }
