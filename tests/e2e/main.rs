@@ -10,6 +10,7 @@ mod database_down;
 mod demo;
 mod directory_notify;
 mod embedded_cluster;
+mod graceful_shutdown;
 mod invitation;
 mod isolation;
 mod jobs;

@@ -23,7 +23,7 @@ use crate::support::{tenants, TestDb};
 
 const SIGNERS: usize = 1_200;
 const THREADS: usize = 8;
-const HOST: &str = "crashsig.test";
+pub(crate) const HOST: &str = "crashsig.test";
 
 /// `civitas serve` in its own process on `data`; its tenant-site address.
 fn serve(tdb: &TestDb, data: &std::path::Path) -> (Child, SocketAddr) {
@@ -32,7 +32,7 @@ fn serve(tdb: &TestDb, data: &std::path::Path) -> (Child, SocketAddr) {
 }
 
 /// A GET that reports a refused or cut connection as `None` instead of failing.
-fn try_get(addr: SocketAddr, path: &str, cookie: &str) -> Option<Resp> {
+pub(crate) fn try_get(addr: SocketAddr, path: &str, cookie: &str) -> Option<Resp> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     let req =
@@ -46,7 +46,7 @@ fn try_get(addr: SocketAddr, path: &str, cookie: &str) -> Option<Resp> {
 
 /// A published petition that signs through FranceConnect, anonymously, by a new
 /// author with `email`.
-fn open_petition(db: &tenant_core::Db, tenant: &tenant_core::Tenant, email: &str) -> i64 {
+pub(crate) fn open_petition(db: &tenant_core::Db, tenant: &tenant_core::Tenant, email: &str) -> i64 {
     db.tenant(tenant, |conn| {
         let author = users::create(
             conn,
@@ -87,7 +87,7 @@ fn open_petition(db: &tenant_core::Db, tenant: &tenant_core::Tenant, email: &str
 }
 
 /// A signer hash (64 hexadecimal digits, as the callback's keyed hashes are).
-fn signer(i: usize) -> String {
+pub(crate) fn signer(i: usize) -> String {
     format!("{:032x}{:032x}", (i as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835), i)
 }
 
