@@ -32,6 +32,7 @@ pub struct Metrics {
     upgrade_total: IntGauge,
     upgrade_done: IntGauge,
     upgrade_failed: IntGauge,
+    tls_expiry: IntGaugeVec,
 }
 
 impl Metrics {
@@ -103,6 +104,13 @@ impl Metrics {
             "civitas_upgrade_tenants_failed",
             "Tenants whose upgrade failed in the latest upgrade job attempt (retried later).",
         )?;
+        let tls_expiry = IntGaugeVec::new(
+            Opts::new(
+                "civitas_tls_certificate_expiry_timestamp_seconds",
+                "When each tenant host's TLS certificate stops being valid (serve --https), Unix seconds.",
+            ),
+            &["host"],
+        )?;
         let build_info = IntGaugeVec::new(Opts::new("civitas_build_info", "Civitas build, value 1."), &["version"])?;
         build_info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
         registry.register(Box::new(requests.clone()))?;
@@ -122,6 +130,7 @@ impl Metrics {
         registry.register(Box::new(upgrade_total.clone()))?;
         registry.register(Box::new(upgrade_done.clone()))?;
         registry.register(Box::new(upgrade_failed.clone()))?;
+        registry.register(Box::new(tls_expiry.clone()))?;
         registry.register(Box::new(build_info))?;
         Ok(Self {
             registry,
@@ -142,6 +151,7 @@ impl Metrics {
             upgrade_total,
             upgrade_done,
             upgrade_failed,
+            tls_expiry,
         })
     }
 
@@ -166,6 +176,7 @@ impl Metrics {
         directory: &Directory,
         cache: &PageCache,
         memory: &[(&str, &std::sync::atomic::AtomicU64, &std::sync::atomic::AtomicU64)],
+        certificates: &[(String, i64)],
     ) -> String {
         use std::sync::atomic::Ordering;
         self.pool_connections.with_label_values(&["idle"]).set(i64::from(pool.idle));
@@ -183,6 +194,10 @@ impl Metrics {
         for (name, hits, misses) in memory {
             catch_up(&self.memory_caches.with_label_values(&[name, "hit"]), hits.load(Ordering::Relaxed));
             catch_up(&self.memory_caches.with_label_values(&[name, "miss"]), misses.load(Ordering::Relaxed));
+        }
+        self.tls_expiry.reset();
+        for (host, at) in certificates {
+            self.tls_expiry.with_label_values(&[host]).set(*at);
         }
         let mut out = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);

@@ -16,7 +16,13 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         ("place", &state.places.hits, &state.places.misses),
         ("fragment", &state.fragments.hits, &state.fragments.misses),
     ];
-    let body = state.metrics.render(state.db.status(), &state.directory, &state.cache, &memory);
+    let body = state.metrics.render(
+        state.db.status(),
+        &state.directory,
+        &state.cache,
+        &memory,
+        &state.certificates.expiries(),
+    );
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body)
 }
 

@@ -28,6 +28,8 @@ pub struct AppState {
     pub places: Arc<tenant_core::spaces::PlaceCache>,
     /// Rendered pieces of pages shared by every visitor (proposal cards).
     pub fragments: Arc<crate::fragment_cache::FragmentCache>,
+    /// The tenant hosts' TLS certificates (empty unless `serve --https`).
+    pub certificates: Arc<crate::tls::CertStore>,
     /// Anonymous petition signatures, recorded in batches.
     pub signatures: Arc<crate::modules::petitions::queue::SignatureQueue>,
 }

@@ -39,6 +39,16 @@ struct Loaded {
 pub struct CertStore {
     by_host: ArcSwap<HashMap<String, Arc<CertifiedKey>>>,
     loaded: Mutex<HashMap<String, Loaded>>,
+    /// When each served certificate stops being valid (Unix seconds), for the
+    /// expiry metric and its alert.
+    expiry: ArcSwap<HashMap<String, i64>>,
+}
+
+/// The end of validity of a certificate (Unix seconds), if it can be read.
+pub fn not_after(cert: &CertificateDer<'_>) -> Option<i64> {
+    use x509_cert::der::Decode;
+    let parsed = x509_cert::Certificate::from_der(cert.as_ref()).ok()?;
+    i64::try_from(parsed.tbs_certificate.validity.not_after.to_unix_duration().as_secs()).ok()
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -83,6 +93,13 @@ fn modified(p: &Path) -> Option<SystemTime> {
 }
 
 impl CertStore {
+    /// Each served certificate's end of validity (Unix seconds), by host.
+    pub fn expiries(&self) -> Vec<(String, i64)> {
+        let mut all: Vec<(String, i64)> = self.expiry.load().iter().map(|(h, t)| (h.clone(), *t)).collect();
+        all.sort();
+        all
+    }
+
     /// The hosts that have a certificate now.
     pub fn hosts(&self) -> Vec<String> {
         let mut hosts: Vec<String> = self.by_host.load().keys().cloned().collect();
@@ -134,6 +151,8 @@ impl CertStore {
             }
         }
         if changed > 0 || next.len() != current.len() {
+            let expiry = next.iter().filter_map(|(h, k)| Some((h.clone(), not_after(k.cert.first()?)?))).collect();
+            self.expiry.store(Arc::new(expiry));
             self.by_host.store(Arc::new(next));
         }
         *loaded = next_loaded;
@@ -211,9 +230,14 @@ mod tests {
         std::fs::write(&key_path, "pas une clé").expect("write");
         assert_eq!(store.apply(&wanted), 0);
         assert_eq!(store.by_host.load().get("ville.test").map(|k| k.cert.clone()), Some(second.cert.clone()));
+        // rcgen's certificates run until 4096; the metric reads that.
+        let expiry = store.expiries();
+        assert_eq!(expiry.len(), 1);
+        assert!(expiry[0].1 > 4_000_000_000, "{expiry:?}");
         // A host no longer listed is dropped.
         store.apply(&[]);
         assert!(store.hosts().is_empty());
+        assert!(store.expiries().is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

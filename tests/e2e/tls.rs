@@ -2,7 +2,8 @@
 //! certificate, chosen by SNI; a name that is no tenant host with a certificate gets
 //! none (the handshake fails); the HTTP listener redirects to HTTPS; the session and
 //! form cookies take the `__Host-` prefix and `Secure`; a renewed certificate (new
-//! files written over the old ones) is served without a restart. The certificates
+//! files written over the old ones) is served without a restart; `/metrics` gives
+//! each certificate's end of validity. The certificates
 //! are made here, by a test authority (rcgen), and `civitas tenant certificate`
 //! records them after checking them.
 use std::io::{Read, Write};
@@ -157,6 +158,17 @@ fn tenant_hosts_are_served_over_tls_with_their_own_certificates_chosen_by_sni() 
             assert!(c.contains("Secure"), "{c}");
         }
     }
+
+    // The expiry of each served certificate is a metric (alerts in deploy/prometheus).
+    let metrics = crate::support::http::get(served.ops, "127.0.0.1", "/metrics").body;
+    let now = chrono::Utc::now().timestamp();
+    for host in ["mairie.test", "region.test"] {
+        let prefix = format!("civitas_tls_certificate_expiry_timestamp_seconds{{host=\"{host}\"}} ");
+        let line = metrics.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("{host}: {metrics}"));
+        let at: i64 = line[prefix.len()..].trim().parse().expect("a timestamp");
+        assert!(at > now + 86_400 * 365, "{line}");
+    }
+    assert!(!metrics.contains("host=\"www.region.test\""), "no certificate, no line");
 
     // Plain HTTP redirects to the same address over HTTPS; an unknown host gets a 404.
     let plain = crate::support::http::get(served.http, "mairie.test", "/processes?page=2");

@@ -120,7 +120,7 @@ pub fn serve_state(settings: &Settings, state: AppState) -> anyhow::Result<()> {
     crate::modules::petitions::spawn_sweeper(state.clone(), std::time::Duration::from_secs(60))?;
     let https = match &settings.https_addr {
         Some(addr) => {
-            let store = Arc::new(crate::tls::CertStore::default());
+            let store = Arc::clone(&state.certificates);
             let loaded = store.reload(&state.db)?;
             tracing::info!(certificates = loaded, "TLS on");
             store.spawn_reloader(state.db.clone(), std::time::Duration::from_secs(2))?;
