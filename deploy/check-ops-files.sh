@@ -8,7 +8,9 @@
 #     deploy/metric-names.txt while that file does not exist), and
 #     deploy/metric-names.txt lists exactly the declared names,
 #   - the systemd unit has ExecStart, User and [Install]
-#     (systemd-analyze verify is not reliable in containers/CI).
+#     (systemd-analyze verify is not reliable in containers/CI),
+#   - the Kubernetes manifests agree with the binary's flags and variables and
+#     with each other (deploy/check-kubernetes.py).
 #
 # Run from the repository root:  bash deploy/check-ops-files.sh
 # Prints one line per check and a summary; exits non-zero if any check failed.
@@ -206,6 +208,27 @@ if [ -z "$missing_vars" ]; then
     pass "$ENV_EXAMPLE lists every CIVITAS_* variable"
 else
     fail "$ENV_EXAMPLE lists every CIVITAS_* variable" "missing:$missing_vars"
+fi
+
+# --- (f) Kubernetes manifests -----------------------------------------------------
+
+# They name the binary's flags and variables: checked against `civitas --help`.
+civitas_bin=${CIVITAS_BIN:-target/debug/civitas}
+yaml_python=python3
+if ! "$yaml_python" -c 'import yaml' 2>/dev/null; then
+    if /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
+        yaml_python=/usr/bin/python3
+    elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-yaml >/dev/null 2>&1 || true
+        yaml_python=/usr/bin/python3
+    fi
+fi
+if [ ! -x "$civitas_bin" ]; then
+    fail "deploy/kubernetes checked against the binary" "no $civitas_bin: build it (cargo build) or set CIVITAS_BIN"
+elif out=$("$yaml_python" deploy/check-kubernetes.py "$civitas_bin" 2>&1); then
+    pass "${out#ok   - }"
+else
+    fail "deploy/kubernetes agrees with the binary and with itself" "$out"
 fi
 
 # --- summary ------------------------------------------------------------------------
