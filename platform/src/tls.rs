@@ -18,8 +18,7 @@ use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
 use parking_lot::Mutex;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::CertificateDer;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use tenant_core::catalog::certificates::{host_certificates, HostCertificate};
@@ -55,37 +54,10 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// Reads a PEM certificate chain and its private key, and checks they belong
-/// together (and, when `host` is given, that the certificate names it).
+/// Reads and checks a host's certificate files (see
+/// [`provisioning::host_certificates::load_pair`]).
 pub fn load_pair(cert_path: &Path, key_path: &Path, host: Option<&str>) -> anyhow::Result<CertifiedKey> {
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_path)
-        .map_err(|e| anyhow::anyhow!("certificate file {}: {e}", cert_path.display()))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| anyhow::anyhow!("certificate file {}: {e}", cert_path.display()))?;
-    if chain.is_empty() {
-        anyhow::bail!("certificate file {}: no certificate in it (PEM expected)", cert_path.display());
-    }
-    let key = PrivateKeyDer::from_pem_file(key_path)
-        .map_err(|e| anyhow::anyhow!("key file {}: {e} (a PEM private key expected)", key_path.display()))?;
-    let certified = CertifiedKey::from_der(chain, key, &provider())
-        .map_err(|e| anyhow::anyhow!("{} and {}: {e}", cert_path.display(), key_path.display()))?;
-    if let Some(host) = host {
-        let end = webpki_name_check(&certified, host);
-        if let Err(e) = end {
-            anyhow::bail!("certificate file {}: {e}", cert_path.display());
-        }
-    }
-    Ok(certified)
-}
-
-/// Whether the end-entity certificate is valid for `host` (its subject names).
-fn webpki_name_check(certified: &CertifiedKey, host: &str) -> anyhow::Result<()> {
-    let end = certified.end_entity_cert().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let parsed = rustls::server::ParsedCertificate::try_from(end).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let name =
-        rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|e| anyhow::anyhow!("host {host}: {e}"))?;
-    rustls::client::verify_server_name(&parsed, &name)
-        .map_err(|_| anyhow::anyhow!("it is not valid for the host {host} (its subject names do not include it)"))
+    provisioning::host_certificates::load_pair(cert_path, key_path, host).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn modified(p: &Path) -> Option<SystemTime> {

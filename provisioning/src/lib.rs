@@ -12,6 +12,7 @@ pub mod create_tenant;
 pub mod delete_tenant;
 pub mod export_tenant;
 pub mod extra_migrations;
+pub mod host_certificates;
 pub mod identity_providers;
 pub mod invitation;
 pub mod jobs;

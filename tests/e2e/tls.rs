@@ -188,10 +188,37 @@ fn tenant_hosts_are_served_over_tls_with_their_own_certificates_chosen_by_sni() 
         assert!(started.elapsed() < Duration::from_secs(20), "the renewed certificate was not picked up");
         std::thread::sleep(Duration::from_millis(200));
     }
-    // A host given a certificate while the server runs is served too.
+    // A host given a certificate while the server runs is served too: this one
+    // through the provisioning API, which checks the files as the CLI does.
     let www = ca.issue("www.region.test", &dir, "www");
-    let ok = certificate_cli(&tdb.url, "tlsregion", "www.region.test", &dir, "www");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let staff = tenants::civitas(&tdb.url).args(["staff", "create", "--email", "ops@hebergeur.test"]).output().unwrap();
+    assert!(staff.status.success(), "{}", String::from_utf8_lossy(&staff.stderr));
+    let token = tenants::civitas(&tdb.url)
+        .args(["staff", "token", "--email", "ops@hebergeur.test", "--name", "tls", "--scope", "write"])
+        .output()
+        .unwrap();
+    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    let api = served.provisioning.expect("the provisioning listener");
+    let put = |host: &str, cert: &str, key: &str| {
+        let body = serde_json::json!({
+            "cert_path": dir.join(cert).to_string_lossy(), "key_path": dir.join(key).to_string_lossy()
+        })
+        .to_string();
+        let auth = format!("Bearer {token}");
+        crate::support::http::send(
+            api,
+            "PUT",
+            &format!("/api/v1/tenants/tlsregion/hosts/{host}/certificate"),
+            &[("Authorization", &auth), ("Content-Type", "application/json")],
+            body.as_bytes(),
+        )
+    };
+    let refused = put("www.region.test", "region.crt", "region.key");
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("not valid for the host www.region.test"), "{}", refused.body);
+    let ok = put("www.region.test", "www.crt", "www.key");
+    assert_eq!(ok.status, 200, "{}", ok.body);
     let started = Instant::now();
     loop {
         if let Ok((cert, _)) = get_tls(&client, https, "www.region.test", "/") {

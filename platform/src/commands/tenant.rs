@@ -76,7 +76,7 @@ pub fn spec_from_args(settings: &Settings, args: &CreateArgs) -> anyhow::Result<
 }
 
 /// Checks the files (they parse, the key matches, the certificate names the host),
-/// then records their paths, with an audit entry, in one transaction.
+/// then records their paths, with an audit entry.
 fn certificate(
     settings: &Settings,
     slug: &str,
@@ -88,25 +88,12 @@ fn certificate(
     let files = match files {
         Some((cert, key)) => {
             let absolute = |p: std::path::PathBuf| std::path::absolute(&p).with_context(|| format!("{}", p.display()));
-            let (cert, key) = (absolute(cert)?, absolute(key)?);
-            crate::tls::load_pair(&cert, &key, Some(host.as_str()))?;
-            Some((cert, key))
+            Some((absolute(cert)?, absolute(key)?))
         }
         None => None,
     };
     let database = Database::open(settings)?;
-    let after = files.as_ref().map(|(c, k)| serde_json::json!({ "cert": c, "key": k }));
-    database.db.catalog(|conn| {
-        catalog::certificates::set_host_certificate(conn, &slug, &host, files.clone())?;
-        provisioning::audit::record(
-            conn,
-            &Actor::cli(),
-            if after.is_some() { "host_certificate_set" } else { "host_certificate_removed" },
-            Some(slug.as_str()),
-            None,
-            Some(serde_json::json!({ "host": host.as_str(), "files": after })),
-        )
-    })?;
+    provisioning::host_certificates::set(&database.db, &slug, &host, files.clone(), &Actor::cli())?;
     match files {
         Some((cert, _)) => println!("{host}: certificate {} recorded", cert.display()),
         None => println!("{host}: certificate removed"),

@@ -78,6 +78,7 @@ pub struct Served {
     /// With `--https`.
     pub https: Option<std::net::SocketAddr>,
     pub ops: std::net::SocketAddr,
+    pub provisioning: Option<std::net::SocketAddr>,
     /// Its stderr.
     pub log: std::path::PathBuf,
 }
@@ -98,8 +99,9 @@ pub fn serve_process_with(url: &str, envs: &[(&str, &std::ffi::OsStr)], args: &[
         .spawn()
         .expect("civitas serve started");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let (mut http, mut https, mut ops) = (None, None, None);
-    while http.is_none() || ops.is_none() {
+    let (mut http, mut https, mut ops, mut provisioning) = (None, None, None, None);
+    // The provisioning line comes last.
+    while http.is_none() || ops.is_none() || provisioning.is_none() {
         let Some(line) = lines.next() else {
             panic!("the server stopped before serving: {}", std::fs::read_to_string(&log).unwrap_or_default());
         };
@@ -110,9 +112,11 @@ pub fn serve_process_with(url: &str, envs: &[(&str, &std::ffi::OsStr)], args: &[
             https = rest.trim().parse().ok();
         } else if let Some(rest) = line.strip_prefix("civitas: ops on http://") {
             ops = rest.split_whitespace().next().and_then(|a| a.parse().ok());
+        } else if let Some(rest) = line.strip_prefix("civitas: provisioning on http://") {
+            provisioning = rest.split_whitespace().next().and_then(|a| a.parse().ok());
         }
     }
     // Keep reading so the server never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    Served { child, http: http.expect("http"), https, ops: ops.expect("ops"), log }
+    Served { child, http: http.expect("http"), https, ops: ops.expect("ops"), provisioning, log }
 }

@@ -1,4 +1,5 @@
 //! `/api/v1/tenants`.
+mod certificates;
 mod change_status;
 mod create;
 mod delete;
@@ -24,6 +25,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(mail::get_mail)
         .service(mail::put_mail)
         .service(mail::delete_mail)
+        .service(certificates::put_certificate)
+        .service(certificates::delete_certificate)
         .service(change_status::suspend_tenant)
         .service(change_status::resume_tenant);
 }
