@@ -31,6 +31,7 @@
 //! (`cargo run --release -p budget-rules --example timing` measures it.)
 
 mod explain;
+mod groups;
 mod number;
 mod options;
 mod outcome;
@@ -41,7 +42,7 @@ use num_rational::BigRational;
 use self::number::Number;
 pub use self::options::{Add1Options, Add1Start, Completion, ExhaustiveOver, MesError, MesOptions, Utility};
 pub use self::outcome::{MesDecision, MesExplanation, MesOutcome, SupporterPayment};
-use self::run::{Prepared, Run, RunError};
+use self::run::{Prepared, Run, RunError, Workspace};
 use super::election::{Election, ProjectIndex};
 use super::greedy::{greedy_from, GreedyDecision};
 use super::tie_breaking::TieBreaking;
@@ -66,15 +67,15 @@ impl Share {
 
 /// Runs the method of equal shares.
 pub fn method_of_equal_shares(election: &Election, options: &MesOptions) -> Result<MesOutcome, MesError> {
-    let prepared = Prepared::new(election, options.utility);
     let add1 = match &options.completion {
         Completion::Add1(add1) | Completion::Add1ThenGreedy(add1) => Some(*add1),
         Completion::None | Completion::Greedy => None,
     };
+    let prepared = Prepared::new(election, options.utility, add1.is_some());
     if add1.is_some_and(|a| a.increment == 0) {
         return Err(MesError::ZeroIncrement);
     }
-    let mut exact_runs = 0;
+    let mut runs = Runs { exact_runs: 0, floats: Workspace::default(), exact: Workspace::default() };
     let (run, endowment, steps) = if election.voter_count() == 0 {
         // No voters, no shares: nothing is bought (pabutools returns the empty outcome).
         (Run { winners: Vec::new(), record: None }, 0.0, 0)
@@ -86,10 +87,10 @@ pub fn method_of_equal_shares(election: &Election, options: &MesOptions) -> Resu
             budget: election.budget(),
         };
         let steps = match add1 {
-            Some(add1) => add1_steps(&prepared, &share, &add1, &options.tie_breaking, &mut exact_runs)?,
+            Some(add1) => add1_steps(&prepared, &share, &add1, &options.tie_breaking, &mut runs)?,
             None => 0,
         };
-        let run = certified_run(&prepared, &share, steps, &options.tie_breaking, true, &mut exact_runs)?;
+        let run = runs.certified(&prepared, &share, steps, &options.tie_breaking, true)?;
         (run, share.at::<f64>(steps), steps)
     };
 
@@ -114,7 +115,7 @@ pub fn method_of_equal_shares(election: &Election, options: &MesOptions) -> Resu
         winners,
         endowment,
         add1_steps: steps,
-        exact_runs,
+        exact_runs: runs.exact_runs,
         projects,
     })
 }
@@ -126,11 +127,11 @@ fn add1_steps(
     share: &Share,
     add1: &Add1Options,
     tie_breaking: &TieBreaking,
-    exact_runs: &mut u32,
+    runs: &mut Runs,
 ) -> Result<u32, MesError> {
     let election = prepared.election;
     let mut steps = 0;
-    let mut accepted = certified_run(prepared, share, 0, tie_breaking, false, exact_runs)?;
+    let mut accepted = runs.certified(prepared, share, 0, tie_breaking, false)?;
     loop {
         if is_exhaustive(prepared, &accepted.winners, add1.exhaustive_over) {
             return Ok(steps);
@@ -138,7 +139,7 @@ fn add1_steps(
         if steps >= add1.max_steps {
             return Err(MesError::TooManySteps(add1.max_steps));
         }
-        let next = certified_run(prepared, share, steps + 1, tie_breaking, false, exact_runs)?;
+        let next = runs.certified(prepared, share, steps + 1, tie_breaking, false)?;
         if election.cost_of(&next.winners) > election.budget() {
             return Ok(steps);
         }
@@ -157,24 +158,33 @@ fn is_exhaustive(prepared: &Prepared<'_>, winners: &[ProjectIndex], over: Exhaus
     }
 }
 
-/// A run in floats, redone in exact fractions if floats cannot certify a decision.
-fn certified_run(
-    prepared: &Prepared<'_>,
-    share: &Share,
-    steps: u32,
-    tie_breaking: &TieBreaking,
-    record: bool,
-    exact_runs: &mut u32,
-) -> Result<Run, MesError> {
-    match run::run::<f64>(prepared, &share.at(steps), tie_breaking, record) {
-        Ok(run) => Ok(run),
-        Err(RunError::Tie(tie)) => Err(tie.into()),
-        Err(RunError::TooClose) => {
-            *exact_runs += 1;
-            match run::run::<BigRational>(prepared, &share.at(steps), tie_breaking, record) {
-                Ok(run) => Ok(run),
-                Err(RunError::Tie(tie)) => Err(tie.into()),
-                Err(RunError::TooClose) => unreachable!("exact runs decide every comparison"),
+/// The runs of one computation: their buffers, and how many were redone exactly.
+struct Runs {
+    exact_runs: u32,
+    floats: Workspace<f64>,
+    exact: Workspace<BigRational>,
+}
+
+impl Runs {
+    /// A run in floats, redone in exact fractions if floats cannot certify a decision.
+    fn certified(
+        &mut self,
+        prepared: &Prepared<'_>,
+        share: &Share,
+        steps: u32,
+        tie_breaking: &TieBreaking,
+        record: bool,
+    ) -> Result<Run, MesError> {
+        match run::run::<f64>(prepared, &share.at(steps), tie_breaking, record, &mut self.floats) {
+            Ok(run) => Ok(run),
+            Err(RunError::Tie(tie)) => Err(tie.into()),
+            Err(RunError::TooClose) => {
+                self.exact_runs += 1;
+                match run::run::<BigRational>(prepared, &share.at(steps), tie_breaking, record, &mut self.exact) {
+                    Ok(run) => Ok(run),
+                    Err(RunError::Tie(tie)) => Err(tie.into()),
+                    Err(RunError::TooClose) => unreachable!("exact runs decide every comparison"),
+                }
             }
         }
     }
@@ -205,11 +215,23 @@ mod tests {
         Election::new(30 + 10 * rng.below(20), projects, ballots).expect("election")
     }
 
-    fn both_runs(election: &Election, utility: Utility, endowment: (u64, u64)) -> (Result<Run, RunError>, Run) {
-        let prepared = Prepared::new(election, utility);
+    fn both_runs(
+        election: &Election,
+        utility: Utility,
+        endowment: (u64, u64),
+        grouped: bool,
+    ) -> (Result<Run, RunError>, Run) {
+        let prepared = Prepared::new(election, utility, grouped);
         let tie = TieBreaking::pabutools();
-        let float = run::run::<f64>(&prepared, &f64::ratio(endowment.0, endowment.1), &tie, true);
-        let exact = run::run::<BigRational>(&prepared, &BigRational::ratio(endowment.0, endowment.1), &tie, true);
+        let float =
+            run::run::<f64>(&prepared, &f64::ratio(endowment.0, endowment.1), &tie, true, &mut Workspace::default());
+        let exact = run::run::<BigRational>(
+            &prepared,
+            &BigRational::ratio(endowment.0, endowment.1),
+            &tie,
+            true,
+            &mut Workspace::default(),
+        );
         (float, exact.unwrap_or_else(|_| panic!("exact runs always finish with pabutools tie-breaking")))
     }
 
@@ -222,7 +244,8 @@ mod tests {
             let utility = if round % 2 == 0 { Utility::Cost } else { Utility::Approval };
             let n = election.voter_count() as u64;
             let steps = rng.below(4);
-            let (float, exact) = both_runs(&election, utility, (election.budget() + steps * n, n));
+            let grouped = round % 4 < 2;
+            let (float, exact) = both_runs(&election, utility, (election.budget() + steps * n, n), grouped);
             match float {
                 Ok(float) => {
                     assert_eq!(float.winners, exact.winners, "round {round}");
@@ -235,6 +258,43 @@ mod tests {
         assert!(agreed > 1500, "{agreed} agreed, {redone} redone");
     }
 
+    /// Exact runs with voters grouped by ballot or one group per voter, recorded or not
+    /// (unrecorded runs drop projects their supporters' shares cannot pay at once), buy
+    /// the same projects, and recorded runs explain them the same way.
+    #[test]
+    fn grouping_voters_and_dropping_unaffordable_projects_change_nothing() {
+        let mut rng = Lcg(11);
+        let tie = TieBreaking::pabutools();
+        for round in 0..1000 {
+            let election = random_election(&mut rng);
+            let utility = if round % 2 == 0 { Utility::Cost } else { Utility::Approval };
+            let n = election.voter_count() as u64;
+            let endowment = BigRational::ratio(election.budget() + rng.below(4) * n, n);
+            let run = |grouped, record| {
+                let prepared = Prepared::new(&election, utility, grouped);
+                run::run::<BigRational>(&prepared, &endowment, &tie, record, &mut Workspace::default())
+                    .unwrap_or_else(|_| panic!("exact runs always finish with pabutools tie-breaking"))
+            };
+            let reference = run(false, true);
+            for (grouped, record) in [(true, true), (true, false), (false, false)] {
+                let other = run(grouped, record);
+                assert_eq!(other.winners, reference.winners, "round {round}, grouped {grouped}, record {record}");
+                let (Some(a), Some(b)) = (&reference.record, &other.record) else { continue };
+                for (x, y) in a.rounds.iter().zip(&b.rounds) {
+                    assert_eq!((x.winner, x.rho, &x.payments), (y.winner, y.rho, &y.payments), "round {round}");
+                }
+                for (x, y) in a.projects.iter().zip(&b.projects) {
+                    assert_eq!(x.last_affordable, y.last_affordable, "round {round}");
+                    assert_eq!(x.dropped_in_round, y.dropped_in_round, "round {round}");
+                    assert!((x.money_when_dropped - y.money_when_dropped).abs() <= 1e-9, "round {round}");
+                }
+                for (x, y) in a.final_money.iter().zip(&b.final_money) {
+                    assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "round {round}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn float_and_exact_runs_agree_on_a_real_file() {
         // Exact runs on the larger files take seconds in a debug build; Amsterdam has the most ties.
@@ -244,7 +304,7 @@ mod tests {
             let election = Election::from_pb(&crate::pb::Instance::parse(&text).expect("parse")).expect("election");
             for utility in [Utility::Cost, Utility::Approval] {
                 let n = election.voter_count() as u64;
-                let (float, exact) = both_runs(&election, utility, (election.budget(), n));
+                let (float, exact) = both_runs(&election, utility, (election.budget(), n), true);
                 let float = float.unwrap_or_else(|e| panic!("{file}: {e:?}"));
                 assert_eq!(float.winners, exact.winners, "{file} {utility:?}");
                 let (float, exact) = (float.record.expect("recorded"), exact.record.expect("recorded"));

@@ -13,6 +13,8 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
 
+use super::groups::Member;
+
 /// Relative gap under which two floats are too close to compare.
 pub(crate) const TOLERANCE: f64 = 1e-9;
 
@@ -23,6 +25,19 @@ pub(crate) enum Comparison {
     Certain(Ordering),
     /// Too close to tell in this arithmetic.
     TooClose,
+}
+
+/// What the supporters of a project hold, found in one pass over their groups.
+#[derive(Debug, Clone)]
+pub(crate) struct Money<N> {
+    /// Their money together.
+    pub total: N,
+    /// How many of them have money left.
+    pub rich_voters: u64,
+    /// Whether every one of them has money left.
+    pub all_have_money: bool,
+    /// The least money a supporter with money left holds (zero if none has).
+    pub least: N,
 }
 
 /// Arithmetic needed by a run of the method of equal shares.
@@ -36,12 +51,34 @@ pub(crate) trait Number: Clone + std::fmt::Debug {
     fn sub(&self, other: &Self) -> Self;
     fn div(&self, other: &Self) -> Self;
     fn div_u64(&self, divisor: u64) -> Self;
+    fn mul_u64(&self, factor: u64) -> Self;
     fn is_zero(&self) -> bool;
     /// Exact-or-float order, used inside a computation (water levels, payments).
     fn order(&self, other: &Self) -> Ordering;
     /// Order as a decision: exact, or certain only outside the tolerance.
     fn decide(&self, other: &Self) -> Comparison;
     fn to_f64(&self) -> f64;
+
+    /// The money of the groups `members`, whose money per voter is in `budgets`.
+    fn money(budgets: &[Self], members: &[Member]) -> Money<Self> {
+        let mut total = Self::zero();
+        let mut rich_voters = 0;
+        let mut all_have_money = true;
+        let mut least: Option<&Self> = None;
+        for m in members {
+            let budget = &budgets[m.group as usize];
+            if budget.is_zero() {
+                all_have_money = false;
+                continue;
+            }
+            total = total.add(&budget.mul_u64(u64::from(m.voters)));
+            rich_voters += u64::from(m.voters);
+            if least.is_none_or(|l| budget.order(l) == Ordering::Less) {
+                least = Some(budget);
+            }
+        }
+        Money { total, rich_voters, all_have_money, least: least.cloned().unwrap_or_else(Self::zero) }
+    }
 }
 
 impl Number for f64 {
@@ -75,6 +112,10 @@ impl Number for f64 {
         self / divisor as f64
     }
 
+    fn mul_u64(&self, factor: u64) -> Self {
+        self * factor as f64
+    }
+
     fn is_zero(&self) -> bool {
         *self == 0.0
     }
@@ -94,6 +135,40 @@ impl Number for f64 {
 
     fn to_f64(&self) -> f64 {
         *self
+    }
+
+    /// The same as the generic pass, in four independent sums (the order of the additions
+    /// differs, within the float error allowed for).
+    fn money(budgets: &[f64], members: &[Member]) -> Money<f64> {
+        let mut totals = [0.0; 4];
+        let mut rich = [0u64; 4];
+        let mut least = [f64::INFINITY; 4];
+        let mut broke = 0usize;
+        let chunks = members.chunks_exact(4);
+        let rest = chunks.remainder();
+        let mut add = |lane: usize, m: &Member| {
+            let budget = budgets[m.group as usize];
+            let has = budget > 0.0;
+            totals[lane] += budget * f64::from(m.voters);
+            rich[lane] += if has { u64::from(m.voters) } else { 0 };
+            least[lane] = least[lane].min(if has { budget } else { f64::INFINITY });
+            broke += usize::from(!has);
+        };
+        for chunk in chunks {
+            for (lane, m) in chunk.iter().enumerate() {
+                add(lane, m);
+            }
+        }
+        for m in rest {
+            add(0, m);
+        }
+        let least = least[0].min(least[1]).min(least[2].min(least[3]));
+        Money {
+            total: (totals[0] + totals[1]) + (totals[2] + totals[3]),
+            rich_voters: rich.iter().sum(),
+            all_have_money: broke == 0,
+            least: if least.is_finite() { least } else { 0.0 },
+        }
     }
 }
 
@@ -126,6 +201,14 @@ impl Number for BigRational {
 
     fn div_u64(&self, divisor: u64) -> Self {
         self / BigInt::from(divisor)
+    }
+
+    fn mul_u64(&self, factor: u64) -> Self {
+        if factor == 1 {
+            self.clone()
+        } else {
+            self * BigInt::from(factor)
+        }
     }
 
     fn is_zero(&self) -> bool {

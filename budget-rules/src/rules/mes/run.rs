@@ -10,8 +10,10 @@
 //! `ρ`, a lower bound of the current one, is already worse than the round's best.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
+use super::groups::Groups;
 use super::number::{Comparison, Number};
 use super::Utility;
 use crate::rules::election::{Election, ProjectIndex};
@@ -28,13 +30,17 @@ pub(crate) struct Prepared<'a> {
     /// Projects with the same cost and the same supporters share a class: their `ρ` is
     /// always the same number, so a tie between them is certain even in floats.
     clone_class: Vec<usize>,
+    /// Voters who approve the same eligible projects, who hold the same money in a run.
+    groups: Groups,
 }
 
 impl<'a> Prepared<'a> {
-    pub fn new(election: &'a Election, utility: Utility) -> Self {
+    /// `many_runs`: whether several runs will follow (add1), which pays for grouping the
+    /// voters by ballot; otherwise each voter is a group of its own.
+    pub fn new(election: &'a Election, utility: Utility, many_runs: bool) -> Self {
         let mut free = Vec::new();
         let mut eligible = Vec::new();
-        let mut classes: HashMap<(u64, &[u32]), usize> = HashMap::new();
+        let mut classes: FxHashMap<(u64, &[u32]), usize> = FxHashMap::default();
         let mut clone_class = Vec::with_capacity(election.projects().len());
         for (p, project) in election.projects().iter().enumerate() {
             let supporters = election.supporters(p);
@@ -49,7 +55,9 @@ impl<'a> Prepared<'a> {
                 eligible.push(p);
             }
         }
-        Self { election, utility, free, eligible, clone_class }
+        let groups =
+            if many_runs { Groups::new(election, &eligible) } else { Groups::one_per_voter(election, &eligible) };
+        Self { election, utility, free, eligible, clone_class, groups }
     }
 }
 
@@ -108,6 +116,21 @@ struct Candidate<N> {
     money_too_close: bool,
 }
 
+/// Buffers that runs reuse, so that add1's many runs do not allocate them each time.
+pub(crate) struct Workspace<N> {
+    /// Each group's money left, per voter of the group.
+    budgets: Vec<N>,
+    /// The supporting groups of the project being evaluated that have money left: their
+    /// money per voter and their number of voters.
+    rich: Vec<(N, u64)>,
+}
+
+impl<N> Default for Workspace<N> {
+    fn default() -> Self {
+        Self { budgets: Vec::new(), rich: Vec::new() }
+    }
+}
+
 /// Runs the rounds with `endowment` per voter. With `record`, every project is evaluated
 /// every round (no skipping) and the details are kept.
 pub(crate) fn run<N: Number>(
@@ -115,10 +138,26 @@ pub(crate) fn run<N: Number>(
     endowment: &N,
     tie_breaking: &TieBreaking,
     record: bool,
+    workspace: &mut Workspace<N>,
 ) -> Result<Run, RunError> {
     let election = prepared.election;
-    let mut budgets = vec![endowment.clone(); election.voter_count()];
+    let Workspace { budgets, rich } = workspace;
+    budgets.clear();
+    budgets.resize(prepared.groups.count, endowment.clone());
+    let members = &prepared.groups.members;
+    // With `record`, what each group paid in the last round.
+    let mut paid_by_group = vec![0.0; if record { prepared.groups.count } else { 0 }];
     let mut remaining = prepared.eligible.clone();
+    if !record {
+        // Money only decreases, so a project whose supporters' shares together certainly
+        // fall short of its cost is never bought: it would be found unaffordable when
+        // first evaluated, and dropped without other effect. Drop it now, without a pass
+        // over its supporters. (A recorded run evaluates it, for its explanation.)
+        remaining.retain(|&p| {
+            let shares = endowment.mul_u64(election.votes(p) as u64);
+            shares.decide(&N::from_u64(election.project(p).cost)) != Comparison::Certain(Ordering::Less)
+        });
+    }
     let mut lower_bound: Vec<N> = (0..election.projects().len())
         .map(|p| {
             let (cost, votes) = (election.project(p).cost, election.votes(p).max(1) as u64);
@@ -131,7 +170,6 @@ pub(crate) fn run<N: Number>(
     let mut winners = prepared.free.clone();
     let mut rounds = Vec::new();
     let mut projects = vec![ProjectRecord::default(); if record { election.projects().len() } else { 0 }];
-    let mut scratch = Vec::new();
     let mut round = 0;
     loop {
         round += 1;
@@ -145,31 +183,41 @@ pub(crate) fn run<N: Number>(
                     break;
                 }
             }
-            let supporters = election.supporters(p);
             let cost_value = election.project(p).cost;
             let cost = N::from_u64(cost_value);
-            let money = supporters.iter().fold(N::zero(), |sum, &s| sum.add(&budgets[s as usize]));
-            let affordable = money.decide(&cost);
+            let money = N::money(budgets, &members[p]);
+            let affordable = money.total.decide(&cost);
             if affordable == Comparison::Certain(Ordering::Less) {
                 unaffordable.push(p);
                 if record {
                     projects[p].dropped_in_round = Some(round);
-                    projects[p].money_when_dropped = money.to_f64();
+                    projects[p].money_when_dropped = money.total.to_f64();
                 }
                 continue;
             }
-            let (payment, all_pay_it) = water_level(&budgets, supporters, &cost, &mut scratch);
-            // In floats, "everyone pays `t`" is trusted only if no budget is within the tolerance of `t`.
-            let everyone_pays_it = all_pay_it
-                && (N::EXACT
-                    || supporters
-                        .iter()
-                        .all(|&s| budgets[s as usize].decide(&payment) == Comparison::Certain(Ordering::Greater)));
+            // If the poorest supporter with money can pay an equal split between those
+            // with money, that is the payment; otherwise the water level is searched.
+            let equal_split = cost.div_u64(money.rich_voters);
+            let (payment, nobody_short) = if money.least.order(&equal_split) != Ordering::Less {
+                (equal_split, true)
+            } else {
+                rich.clear();
+                rich.extend(members[p].iter().filter_map(|m| {
+                    let budget = &budgets[m.group as usize];
+                    (!budget.is_zero()).then(|| (budget.clone(), u64::from(m.voters)))
+                }));
+                water_level(rich, &cost)
+            };
+            // In floats, "everyone pays `t`" is trusted only if no budget is within the
+            // tolerance of `t` (the least budget is the closest: `decide` is monotone).
+            let everyone_pays_it = money.all_have_money
+                && nobody_short
+                && (N::EXACT || money.least.decide(&payment) == Comparison::Certain(Ordering::Greater));
             let rho = match prepared.utility {
                 Utility::Cost => payment.div(&cost),
                 Utility::Approval => payment.clone(),
             };
-            let votes = supporters.len() as u128;
+            let votes = election.votes(p) as u128;
             let exact_rho = everyone_pays_it.then_some(match prepared.utility {
                 Utility::Cost => (1, votes),
                 Utility::Approval => (u128::from(cost_value), votes),
@@ -197,20 +245,26 @@ pub(crate) fn run<N: Number>(
         let Some(chosen) = candidates.iter().find(|c| c.project == winner) else {
             unreachable!("the winner is a candidate");
         };
-        let mut payments = Vec::new();
-        for &s in election.supporters(winner) {
-            let budget = &mut budgets[s as usize];
+        for m in &members[winner] {
+            let budget = &mut budgets[m.group as usize];
             let paid = if budget.order(&chosen.payment) == Ordering::Greater {
                 *budget = budget.sub(&chosen.payment);
                 chosen.payment.clone()
             } else {
                 std::mem::replace(budget, N::zero())
             };
-            if record && !paid.is_zero() {
-                payments.push((s, paid.to_f64()));
+            if record {
+                paid_by_group[m.group as usize] = paid.to_f64();
             }
         }
         if record {
+            let group_of = &prepared.groups.group_of;
+            let payments = election
+                .supporters(winner)
+                .iter()
+                .map(|&s| (s, paid_by_group[group_of[s as usize] as usize]))
+                .filter(|&(_, paid)| paid != 0.0)
+                .collect();
             let (max_payment, rho) = (chosen.payment.to_f64(), chosen.rho.to_f64());
             rounds.push(RoundRecord { winner, max_payment, rho, payments });
         }
@@ -219,7 +273,7 @@ pub(crate) fn run<N: Number>(
     }
     let record = record.then(|| {
         let final_money = (0..election.projects().len())
-            .map(|p| election.supporters(p).iter().map(|&s| budgets[s as usize].to_f64()).sum())
+            .map(|p| members[p].iter().map(|m| budgets[m.group as usize].to_f64() * f64::from(m.voters)).sum())
             .collect();
         Record { rounds, projects, final_money }
     });
@@ -254,31 +308,37 @@ fn certified_ties<N: Number>(prepared: &Prepared<'_>, near: &[&Candidate<N>]) ->
 }
 
 /// The payment `t` that each supporter with enough money makes so that together they
-/// pay `cost`: supporters with less than `t` pay everything they have. Returns `t` and
-/// whether every supporter pays `t`. If their money is short (only possible within
-/// float tolerance), returns the largest budget.
-fn water_level<N: Number>(budgets: &[N], supporters: &[u32], cost: &N, rich: &mut Vec<u32>) -> (N, bool) {
-    rich.clear();
-    rich.extend_from_slice(supporters);
+/// pay `cost`: supporters with less than `t` pay everything they have. `rich` holds the
+/// supporting groups with money left, as (money per voter, voters) (supporters without
+/// money pay nothing whatever `t` is, as `cost` is positive); it is left holding those
+/// who pay `t`. Returns `t` and whether every group in `rich` has at least `t`. If their
+/// money is short (only possible within float tolerance), returns the largest budget.
+fn water_level<N: Number>(rich: &mut Vec<(N, u64)>, cost: &N) -> (N, bool) {
     let mut poor_money = N::zero();
+    let mut most_poor: Option<N> = None;
+    let mut rich_voters: u64 = rich.iter().map(|&(_, voters)| voters).sum();
+    let mut first = true;
     loop {
         if rich.is_empty() {
-            let most = supporters.iter().map(|&s| &budgets[s as usize]).max_by(|a, b| a.order(b));
-            return (most.cloned().unwrap_or_else(N::zero), false);
+            return (most_poor.unwrap_or_else(N::zero), false);
         }
-        let payment = cost.sub(&poor_money).div_u64(rich.len() as u64);
+        let payment = cost.sub(&poor_money).div_u64(rich_voters);
         let before = rich.len();
-        rich.retain(|&s| {
-            let budget = &budgets[s as usize];
+        rich.retain(|(budget, voters)| {
             if budget.order(&payment) == Ordering::Less {
-                poor_money = poor_money.add(budget);
+                poor_money = poor_money.add(&budget.mul_u64(*voters));
+                rich_voters -= *voters;
+                if most_poor.as_ref().is_none_or(|m| budget.order(m) == Ordering::Greater) {
+                    most_poor = Some(budget.clone());
+                }
                 false
             } else {
                 true
             }
         });
         if rich.len() == before {
-            return (payment, before == supporters.len());
+            return (payment, first);
         }
+        first = false;
     }
 }
