@@ -65,6 +65,7 @@ pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
         places: Arc::default(),
         fragments: Arc::default(),
         signatures: Arc::new(signatures),
+        budget_results: Arc::default(),
     })
 }
 

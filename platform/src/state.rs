@@ -30,4 +30,6 @@ pub struct AppState {
     pub fragments: Arc<crate::fragment_cache::FragmentCache>,
     /// Anonymous petition signatures, recorded in batches.
     pub signatures: Arc<crate::modules::petitions::queue::SignatureQueue>,
+    /// Participatory budget results, kept under a digest of their inputs.
+    pub budget_results: Arc<crate::modules::budgets::results::ResultsCache>,
 }
