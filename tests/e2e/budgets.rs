@@ -734,6 +734,7 @@ fn the_results_page_explains_each_project_and_compares_the_rules() {
         "4 bulletins",
         "Acheté au tour",
         "prix par vote",
+        "sélection optimale",
     ] {
         assert!(body.contains(text), "{text} in {body}");
     }
@@ -799,6 +800,42 @@ fn admins_create_budgets_and_import_pabulib_files() {
     assert_eq!(r.status, 303, "{}", r.body);
     let page = admin.get(&budget_url);
     assert!(page.body.contains("Kiosque à musique") && page.body.contains("12\u{202f}500\u{a0}€"), "{}", page.body);
+
+    // The project's image: checked by its content, then shown with its text alternative.
+    let page = page.body.replace("&#x2F;", "/");
+    let marker = format!("{budget_url}/projects/");
+    let at = page.find(&marker).unwrap() + marker.len();
+    let project: String = page[at..].chars().take_while(char::is_ascii_digit).collect();
+    let project_url = format!("{marker}{project}");
+    let form = admin.get(&project_url);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let csrf = form_value(&form.body, "csrf").unwrap();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("title", "Kiosque à musique"),
+        ("amount", "12500"),
+        ("category", "Culture"),
+        ("address", "Place du marché"),
+        ("description", "Un kiosque pour les concerts d'été."),
+        ("image_alt", "Un kiosque octogonal au toit vert"),
+    ];
+    let gif: &[u8] = b"GIF89a\x01\x00\x01\x00";
+    let r = admin.post_multipart(&project_url, &fields, &[("image", "kiosque.gif", gif)]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("PNG, JPEG ou WebP"), "{}", r.body);
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01";
+    let r = admin.post_multipart(&project_url, &fields, &[("image", "kiosque.png", png)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let budget_id = budget_url.rsplit('/').next().unwrap();
+    let public = admin.get(&format!("{}/budgets/{budget_id}", place.base)).body.replace("&#x2F;", "/");
+    let src = format!("{}/budgets/{budget_id}/projects/{project}/image?v=", place.base);
+    assert!(public.contains(&src) && public.contains("alt=\"Un kiosque octogonal au toit vert\""), "{public}");
+    let at = public.find(&src).unwrap();
+    let image_url: String = public[at..].chars().take_while(|c| *c != '"').collect();
+    let image = Browser::new(app.http, "adm.test").get(&image_url.replace("&amp;", "&"));
+    assert_eq!(image.status, 200);
+    assert_eq!(image.header("content-type"), Some("image/png"));
+    assert_eq!(image.header("x-content-type-options"), Some("nosniff"));
 
     // A broken file: the line is named, nothing is stored.
     let budgets_before = count(&mut conn, &format!("SELECT count(*) AS n FROM {schema}.budgets"));
