@@ -66,6 +66,7 @@ pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
         fragments: Arc::default(),
         signatures: Arc::new(signatures),
         certificates: Arc::default(),
+        budget_results: Arc::default(),
     })
 }
 

@@ -32,4 +32,6 @@ pub struct AppState {
     pub certificates: Arc<crate::tls::CertStore>,
     /// Anonymous petition signatures, recorded in batches.
     pub signatures: Arc<crate::modules::petitions::queue::SignatureQueue>,
+    /// Participatory budget results, kept under a digest of their inputs.
+    pub budget_results: Arc<crate::modules::budgets::results::ResultsCache>,
 }

@@ -1,4 +1,4 @@
-//! Components: a module (proposals now; debates, budgets... later) placed in a
+//! Components: a module (proposals, budgets; debates... later) placed in a
 //! participatory space, with its settings for the whole component and per phase of
 //! the space. Settings are kept as JSON; each module reads them into its own typed
 //! struct (e.g. `proposals::Settings`), so unknown or missing keys take defaults.

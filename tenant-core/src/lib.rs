@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod admin_log;
 pub mod blob;
+pub mod budgets;
 pub mod catalog;
 pub mod comments;
 pub mod components;

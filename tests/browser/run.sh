@@ -145,6 +145,14 @@ logos="$repo/deploy/demo/logos"
   --description "Déposez et signez des pétitions : à 100 000 signatures, elles sont examinées." \
   >/dev/null
 
+# A city's participatory budget (budgets.test.mjs).
+"$bin" tenant create --slug quartiers --name "Budget participatif de Quartville" \
+  --host quartiers.localhost \
+  --locale fr --locale en --module pages --module budgets \
+  --theme default --color '#000091' --logo "$logos/lumiere.svg" \
+  --description "Votez pour les projets de votre quartier." \
+  >/dev/null
+
 # --- the server, on free ports of 127.0.0.1 ---
 "$bin" serve --http 127.0.0.1:0 --ops 127.0.0.1:0 --provisioning 127.0.0.1:0 >"$server_log" 2>&1 &
 server_pid=$!
@@ -250,6 +258,39 @@ INSERT INTO petitions (type_id, author_id, title, body, body_text, state, thresh
 INSERT INTO petition_events (petition_id, kind, role, at) VALUES
   (1, 'created', 'author', now() - interval '3 days'), (1, 'submitted', 'author', now() - interval '2 days'),
   (1, 'published', 'admin', now() - interval '1 day');
+SQL
+
+# --- a participatory budget on quartiers.localhost, its vote open ---
+# (its rules, secrecy and results are tested end to end in tests/e2e/budgets.rs; here,
+# what a voter and an administrator see and do in a browser). Nadia votes; Régie
+# administers; five earlier ballots (random keyed hashes, as real ones say nothing of
+# anyone) are already confirmed. Both passwords: budget-Quartville-2027.
+psql -h "$data_dir/pg/run" -U postgres -d civitas -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+SET search_path TO t_quartiers;
+INSERT INTO users (nickname, email, password_hash, locale, role, email_confirmed_at, terms_accepted_at) VALUES
+  ('Nadia', 'nadia@quartiers.test',
+   '$argon2id$v=19$m=19456,t=2,p=1$EFcujIoGiJ/x8pVu9JcJ2g$Qeqpxhj3ZI35cauNQkfpWT+Cl60Pkd5iBXvEa6iCf8o', 'fr', 'participant', now(), now()),
+  ('Régie', 'regie@quartiers.test',
+   '$argon2id$v=19$m=19456,t=2,p=1$EFcujIoGiJ/x8pVu9JcJ2g$Qeqpxhj3ZI35cauNQkfpWT+Cl60Pkd5iBXvEa6iCf8o', 'fr', 'admin', now(), now());
+INSERT INTO spaces (kind, slug, title, published_at)
+  VALUES ('process', 'budget-2027', '{"fr": "Budget participatif 2027", "en": "Participatory budget 2027"}', now());
+INSERT INTO space_phases (space_id, position, title, active) VALUES
+  (1, 0, '{"fr": "Vote", "en": "Vote"}', true), (1, 1, '{"fr": "Résultats", "en": "Results"}', false);
+INSERT INTO components (space_id, module, name, settings, phase_settings, published_at) VALUES
+  (1, 'budgets', '{"fr": "Votez pour votre quartier", "en": "Vote for your district"}', '{}',
+   '{"1": {"voting_enabled": true, "results_published": false}, "2": {"voting_enabled": false, "results_published": true}}', now());
+INSERT INTO budgets (component_id, title, amount, currency, money_scale, rule, min_projects, results_rule) VALUES
+  (1, '{"fr": "Quartier des Tilleuls", "en": "Tilleuls district"}', 10000000, 'EUR', 2, 'knapsack', 2, 'equal_shares');
+INSERT INTO budget_projects (budget_id, pb_id, title, description, amount, category, address, position) VALUES
+  (1, '1', 'Un jardin partagé', '<p>Des bacs et un composteur au square.</p>', 4000000, 'Nature', 'Square des Tilleuls', 0),
+  (1, '2', 'Une piste cyclable', '<p>De la gare au collège.</p>', 5000000, 'Mobilités', 'Avenue de la Gare', 1),
+  (1, '3', 'Des bancs', '<p>Dix bancs le long du canal.</p>', 1500000, 'Cadre de vie', 'Quai du canal', 2),
+  (1, '4', 'Une fresque', '<p>Sur le mur du gymnase.</p>', 7000000, 'Culture', 'Rue du stade', 3);
+INSERT INTO budget_ballots (budget_id, component_id, voter, state, confirmed_on)
+  SELECT 1, 1, md5(random()::text) || md5(random()::text), 'confirmed', current_date FROM generate_series(1, 5);
+INSERT INTO budget_ballot_projects (ballot_id, budget_id, project_id)
+  SELECT b.id, 1, p.id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM budget_ballots) b
+  JOIN budget_projects p ON (b.n <= 3 AND p.pb_id IN ('1', '3')) OR (b.n > 3 AND p.pb_id IN ('4', '3'));
 SQL
 
 # --- a staff account for console.test.mjs, which activates it from its setup link ---

@@ -86,6 +86,43 @@ fn the_demo_sites_show_a_living_participatory_budget() {
         assert!(camille.get("/notifications").body.contains("notification-unread"), "{site}");
     }
 
+    // The city's district budgets, from real PaBuLib files: a vote under way (Camille
+    // gets the ballot form) and a finished budget whose results compare the three rules.
+    let mut b = Browser::new(addr, "lumiere.localhost");
+    let process = "/processes/budgets-des-quartiers";
+    let space = b.get(process).body.replace("&#x2F;", "/");
+    let mut places: Vec<String> = space
+        .match_indices(&format!("{process}/f/"))
+        .map(|(at, m)| space[at + m.len()..].chars().take_while(char::is_ascii_digit).collect())
+        .collect();
+    places.dedup();
+    assert_eq!(places.len(), 2, "two budgets components: {space}");
+    let first_budget = |b: &mut Browser, place: &str| {
+        let page = b.get(&format!("{process}/f/{place}")).body.replace("&#x2F;", "/");
+        let marker = format!("{process}/f/{place}/budgets/");
+        let at = page.find(&marker).unwrap_or_else(|| panic!("a budget in {page}")) + marker.len();
+        let id: String = page[at..].chars().take_while(char::is_ascii_digit).collect();
+        (page, format!("{marker}{id}"))
+    };
+    let (west, west_budget) = first_budget(&mut b, &places[0]);
+    assert!(west.contains("Le vote est ouvert") && west.contains("Quartier Ouest"), "{west}");
+    let (_, green_budget) = first_budget(&mut b, &places[1]);
+    let results = b.get(&format!("{green_budget}/results"));
+    assert_eq!(results.status, 200, "{}", results.body);
+    for text in ["Méthode des parts égales", "Couverture maximale", "Votants représentés", "6\u{202f}586 bulletins"]
+    {
+        assert!(results.body.contains(text), "{text}: {}", results.body);
+    }
+    let mut camille = Browser::new(addr, "lumiere.localhost");
+    let csrf = camille.csrf("/sign-in");
+    let r = camille.post(
+        "/sign-in",
+        &[("csrf", &csrf), ("email", "camille@lumiere.localhost"), ("password", "civitas-demo-2026")],
+    );
+    assert_eq!(r.status, 303);
+    let ballot = camille.get(&west_budget);
+    assert!(ballot.body.contains("data-ballot") && ballot.body.contains("name=\"project\""), "{}", ballot.body);
+
     // The petitions site: petitions in every public state, with their counts.
     let mut b = Browser::new(addr, "parlement.localhost");
     let open = b.get("/petitions");

@@ -3,6 +3,7 @@
 mod support;
 
 mod accounts;
+mod budgets;
 mod cli;
 mod comments;
 mod console;

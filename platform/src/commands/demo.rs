@@ -34,7 +34,7 @@ const DEMO: &[DemoTenant] = &[
         name: "Ville de Lumière-sur-Loire",
         hosts: &["lumiere.localhost", "www.lumiere.localhost"],
         locales: &["fr", "en"],
-        modules: &["pages", "blog", "proposals"],
+        modules: &["pages", "blog", "proposals", "budgets"],
         theme: "default",
         color: "#000091",
         logo: "lumiere.svg",
@@ -124,6 +124,9 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
         // Content comes after the demo accounts, so Camille's proposal is hers.
         if let Some(tenant) = created {
             fill(&database.db, &tenant, demo)?;
+            if tenant.has_module(tenant_core::names::ModuleName::Budgets) {
+                super::demo_budgets::fill(&database.db, &keyring, &tenant)?;
+            }
             println!("demo tenant {} created", demo.slug);
         }
         if let Some(issuer) = &fc_issuer {

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 pub mod demo;
+mod demo_budgets;
 mod demo_participation;
 mod demo_petitions;
 pub mod migrate;

@@ -83,7 +83,7 @@ pub fn tenant_context(state: &AppState, tenant: &Tenant, locale: Locale, path: &
             ModuleName::Pages => "/pages",
             ModuleName::Blog => "/blog",
             ModuleName::Petitions => "/petitions",
-            ModuleName::Proposals => continue,
+            ModuleName::Proposals | ModuleName::Budgets => continue,
         };
         nav.push(NavItem {
             label: theme.message(locale, &format!("module_{}", module.as_str())),

@@ -140,7 +140,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .configure(admin_space_phases::configure)
         .configure(admin_space_members::configure)
         .configure(admin_components::configure)
-        .configure(crate::modules::proposals::admin::configure);
+        .configure(crate::modules::proposals::admin::configure)
+        .configure(crate::modules::budgets::admin::configure);
 }
 
 /// Shared by the identity pages: drawing a page with the visitor and form token.
@@ -289,6 +290,10 @@ pub mod page {
         "petition_saved",
         "petition_submitted",
         "petition_deleted",
+        "ballot_saved",
+        "ballot_confirmed",
+        "ballot_discarded",
+        "ballot_cancelled",
     ];
 
     /// A short page with a title and a text (after a form, or for a dead link).

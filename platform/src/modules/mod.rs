@@ -1,6 +1,7 @@
 //! Participation modules and the site-wide routes. Each module registers its routes
 //! with `configure`; a module switched off for a tenant answers 404 on that tenant only.
 pub mod blog;
+pub mod budgets;
 pub mod comments;
 pub mod follows;
 pub mod home;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     blog::configure(cfg);
     spaces::configure(cfg);
     proposals::configure(cfg);
+    budgets::configure(cfg);
     petitions::admin::configure(cfg);
     follows::configure(cfg);
     notifications::configure(cfg);

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tenant_core::accounts::verifications::Requirement;
 use tenant_core::names::ModuleName;
-use tenant_core::proposals;
+use tenant_core::{budgets, proposals};
 use tenant_core::{CoreError, CoreResult};
 
 /// The kind of value a setting holds.
@@ -76,8 +76,24 @@ const PROPOSALS: ComponentModule = ComponentModule {
     },
 };
 
+const BUDGETS: ComponentModule = ComponentModule {
+    module: ModuleName::Budgets,
+    settings: &[
+        def("vote_requires", SettingKind::Requirement),
+        def("one_district_only", SettingKind::Bool),
+        def("allow_recast", SettingKind::Bool),
+    ],
+    phase_settings: &[def("voting_enabled", SettingKind::Bool), def("results_published", SettingKind::Bool)],
+    defaults: || budgets::Settings::default().to_json(),
+    check_settings: |v| budgets::Settings::from_json(v).map(|s| s.to_json()),
+    check_phase_settings: |v| {
+        budgets::PhaseSettings::from_json(v)
+            .and_then(|s| serde_json::to_value(s).map_err(|e| CoreError::Invalid(e.to_string())))
+    },
+};
+
 /// Every component module, in the order the admin offers them.
-pub const COMPONENT_MODULES: &[ComponentModule] = &[PROPOSALS];
+pub const COMPONENT_MODULES: &[ComponentModule] = &[PROPOSALS, BUDGETS];
 
 pub fn find(module: &str) -> Option<&'static ComponentModule> {
     COMPONENT_MODULES.iter().find(|m| m.module.as_str() == module)

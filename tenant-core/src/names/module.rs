@@ -16,11 +16,13 @@ pub enum ModuleName {
     Proposals,
     /// Petitions, tenant-wide: filed by citizens, reviewed, signed once per person.
     Petitions,
+    /// Participatory budgets placed as components: projects, secret ballots, results.
+    Budgets,
 }
 
 impl ModuleName {
-    pub const ALL: [ModuleName; 4] =
-        [ModuleName::Pages, ModuleName::Blog, ModuleName::Proposals, ModuleName::Petitions];
+    pub const ALL: [ModuleName; 5] =
+        [ModuleName::Pages, ModuleName::Blog, ModuleName::Proposals, ModuleName::Petitions, ModuleName::Budgets];
 
     pub fn parse(raw: &str) -> Result<Self, CoreError> {
         Self::ALL.into_iter().find(|m| m.as_str() == raw.trim().to_ascii_lowercase()).ok_or_else(|| {
@@ -35,6 +37,7 @@ impl ModuleName {
             ModuleName::Blog => "blog",
             ModuleName::Proposals => "proposals",
             ModuleName::Petitions => "petitions",
+            ModuleName::Budgets => "budgets",
         }
     }
 }

@@ -63,34 +63,42 @@ pub async fn list_proposals(
         q.page.parse::<i64>().unwrap_or(0).clamp(0, 10_000),
     );
     let (asked_order, asked_state) = (q.order.clone(), q.state.clone());
-    let (ctx, (order, state_filter, cards, total, create, supported)) =
-        with_ctx(&state, &tenant, locale, &visitor, &path, move |conn, c| {
-            let order = if proposals::ORDERS.contains(&asked_order.as_str()) {
-                asked_order
-            } else {
-                c.settings.default_order.clone()
-            };
-            let state_filter = if STATES.contains(&asked_state.as_str()) { asked_state } else { "open".to_owned() };
-            let filter = Filter {
-                category: category.filter(|id| c.categories.iter().any(|k| k.id == *id)),
-                state: state_filter.clone(),
-                author,
-                search,
-                order: order.clone(),
-                seed,
-                page: page_no,
-                include_hidden: c.is_admin(),
-            };
-            let (cards, total) = proposals::list(conn, c.component.id, &filter, lang)?;
-            let create = permission(conn, c, user, Action::Create)?;
-            let ids: Vec<i64> = cards.iter().map(|p| p.id).collect();
-            let supported = match user {
-                Some(u) => supports::supported_among(conn, u, &ids)?,
-                None => vec![],
-            };
-            Ok(Some((order, state_filter, cards, total, create, supported)))
-        })
-        .await?;
+    let found = with_ctx(&state, &tenant, locale, &visitor, &path, move |conn, c| {
+        let order = if proposals::ORDERS.contains(&asked_order.as_str()) {
+            asked_order
+        } else {
+            c.settings.default_order.clone()
+        };
+        let state_filter = if STATES.contains(&asked_state.as_str()) { asked_state } else { "open".to_owned() };
+        let filter = Filter {
+            category: category.filter(|id| c.categories.iter().any(|k| k.id == *id)),
+            state: state_filter.clone(),
+            author,
+            search,
+            order: order.clone(),
+            seed,
+            page: page_no,
+            include_hidden: c.is_admin(),
+        };
+        let (cards, total) = proposals::list(conn, c.component.id, &filter, lang)?;
+        let create = permission(conn, c, user, Action::Create)?;
+        let ids: Vec<i64> = cards.iter().map(|p| p.id).collect();
+        let supported = match user {
+            Some(u) => supports::supported_among(conn, u, &ids)?,
+            None => vec![],
+        };
+        Ok(Some((order, state_filter, cards, total, create, supported)))
+    })
+    .await;
+    let (ctx, (order, state_filter, cards, total, create, supported)) = match found {
+        // Every component module's page is at this one path: a place that is not a
+        // proposals component may be a budgets one (which answers 404 if not).
+        Err(AppError::NotFound) if tenant.has_module(tenant_core::names::ModuleName::Budgets) => {
+            let path = path.into_inner();
+            return crate::modules::budgets::index::show_component(req, state, tenant, locale, visitor, path).await;
+        }
+        found => found?,
+    };
     let mut page = Page::new(&state, &req, &tenant, locale, &visitor);
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     page.ctx.insert("place", &ctx);
