@@ -16,6 +16,10 @@
 # at least 20 times faster than pabutools (ratio of medians) on the real files, for every
 # rule pabutools has. Prints the table and says met / NOT met (exit status 1 if not met).
 #
+# Takes about 35 minutes on the 2-core machine, most of it pabutools on the generated
+# file (parse 30 s, greedy 7 min, add1 stopped at 10 min, MES 5 min) and our maximal
+# coverage there (5 min).
+#
 #   bash tests/load/budgets/run.sh
 #   REPS=3 PABUTOOLS_LIMIT=300 bash tests/load/budgets/run.sh
 #   SKIP_PABUTOOLS_GENERATED=1 bash tests/load/budgets/run.sh   # ours only on the 500k file

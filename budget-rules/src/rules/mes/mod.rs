@@ -22,13 +22,20 @@
 //! **Ties** are broken by [`MesOptions::tie_breaking`]; the default is pabutools' (project
 //! id in text order). A tie it leaves unresolved is an error, as on equalshares.net.
 //!
-//! **Speed.** Wieliczka 2023 (64 projects, 6,586 voters) with add1 (150 steps of 1 PLN per
-//! voter) and greedy completion takes about 30 ms in a release build on a 2-core machine
-//! (151 float runs, none redone exactly); the three subsampled reference files take 2 ms
-//! each, or about 30 ms when one run is redone exactly. An exact run of Wieliczka alone
-//! takes 0.25 to 0.7 s, so an election where every add1 step had to be redone exactly
-//! would be slow; on the reference data this happens at most once per computation.
-//! (`cargo run --release -p budget-rules --example timing` measures it.)
+//! **Speed.** A run reads the money of a project's supporters once per evaluation, so
+//! on large elections memory access sets its speed. With add1, voters who approve the
+//! same projects are grouped (they always hold the same money: `groups.rs`), one budget
+//! per group, laid out by approvals; projects whose supporters' shares cannot pay for
+//! them are dropped before the rounds; the supporters' money is found in one pass, the
+//! equal split taken when the poorest supporter with money can pay it. In a release build
+//! on a shared 2-core machine: the generated 500,000-ballot election of the benchmark
+//! (200 projects; 101 add1 steps of 1 unit per voter, then greedy) takes about 0.7 to
+//! 1.3 s, Wieliczka 2023 (64 projects, 6,586 voters, 150 add1 steps) about 10 ms, and
+//! the three subsampled reference files 2 ms each, or about 30 ms when one run is redone
+//! exactly. An exact run of Wieliczka alone takes 0.25 to 0.7 s, so an election where
+//! every add1 step had to be redone exactly would be slow; on the reference data this
+//! happens at most once per computation. (`tests/load/budgets/run.sh` measures it
+//! against pabutools; `BENCHMARK-RESULTS.md`.)
 
 mod explain;
 mod groups;

@@ -4,7 +4,9 @@
 //! closer than [`TOLERANCE`] (relative) are "too close to call" in floats, and a run
 //! that would have to decide on such a pair is redone with exact fractions
 //! ([`BigRational`]), which is what pabutools uses. Float errors here are around
-//! 1e-13 relative (a few dozen rounded operations on amounts below 2^53), far inside the
+//! 1e-13 relative (a few dozen rounded operations on amounts below 2^53; a sum over
+//! the supporters of a project, positive terms, errs by at most about `n`·2^-53 for `n`
+//! terms: 2e-11 for the 200,000 groups of a 500,000-voter election), far inside the
 //! tolerance, so a certified float decision is the exact decision.
 
 use std::cmp::Ordering;
