@@ -234,7 +234,7 @@ test('the administrator closes the vote and publishes the results; anyone reads 
       assert.ok(cells[4].length > 20, `a reason: ${cells.join(' | ')}`);
     }
     const compare = (await r.locator('table.compare-table tbody th').allInnerTexts()).map(words);
-    assert.deepEqual(compare, ['Glouton par nombre de votes', 'Couverture maximale', 'Méthode des parts égales règle retenue']);
+    assert.deepEqual(compare, ['Glouton par nombre de votes', 'Couverture maximale sélection optimale', 'Méthode des parts égales règle retenue']);
     await check(reader, 'results', failures);
     // Until the server saw the new settings (within a second), the page was a 404.
     assertClean(reader, failures, [reader.current]);
