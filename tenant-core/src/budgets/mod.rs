@@ -14,6 +14,8 @@
 //! Money is an integer number of `10^-money_scale` currency units (`money_scale` 2:
 //! cents; 0: whole units, as PaBuLib files without decimals).
 pub mod ballots;
+mod input;
+mod kinds;
 pub mod money;
 pub mod pabulib;
 pub mod projects;
@@ -30,96 +32,12 @@ use crate::error::{CoreError, CoreResult};
 use crate::names::Locale;
 use crate::spaces::{pick, to_json, Texts};
 
+pub use input::BudgetInput;
+pub use kinds::{MesUtility, ResultsRule, RuleKind};
 pub use settings::{PhaseSettings, Settings};
 
 /// The largest amount (budget, cost): 2^53 units, so every sum is exact for the rules.
 pub const MAX_AMOUNT: i64 = 1 << 53;
-
-/// What a ballot must respect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleKind {
-    /// The chosen projects cost at most the budget (with optional limits on their
-    /// number and a minimum share of the budget to spend).
-    Knapsack,
-    /// Approval voting: at most K projects, whatever they cost.
-    Approval,
-}
-
-impl RuleKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuleKind::Knapsack => "knapsack",
-            RuleKind::Approval => "approval",
-        }
-    }
-
-    pub fn parse(s: &str) -> CoreResult<RuleKind> {
-        match s {
-            "knapsack" => Ok(RuleKind::Knapsack),
-            "approval" => Ok(RuleKind::Approval),
-            other => Err(CoreError::Invalid(format!("rule: knapsack or approval (not {other:?})"))),
-        }
-    }
-}
-
-/// The rule that chooses the funded projects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResultsRule {
-    /// Greedy by number of votes.
-    Greedy,
-    /// Maximal coverage: the most voters with at least one funded project.
-    Coverage,
-    /// The method of equal shares, completed by add1 then greedy.
-    EqualShares,
-}
-
-impl ResultsRule {
-    pub const ALL: [ResultsRule; 3] = [ResultsRule::Greedy, ResultsRule::Coverage, ResultsRule::EqualShares];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResultsRule::Greedy => "greedy",
-            ResultsRule::Coverage => "coverage",
-            ResultsRule::EqualShares => "equal_shares",
-        }
-    }
-
-    pub fn parse(s: &str) -> CoreResult<ResultsRule> {
-        ResultsRule::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| CoreError::Invalid(format!("results_rule: greedy, coverage or equal_shares (not {s:?})")))
-    }
-}
-
-/// What a voter gains from a funded project, for the method of equal shares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MesUtility {
-    /// Its cost (each euro of a project one approves counts).
-    Cost,
-    /// One per approved project.
-    Approval,
-}
-
-impl MesUtility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MesUtility::Cost => "cost",
-            MesUtility::Approval => "approval",
-        }
-    }
-
-    pub fn parse(s: &str) -> CoreResult<MesUtility> {
-        match s {
-            "cost" => Ok(MesUtility::Cost),
-            "approval" => Ok(MesUtility::Approval),
-            other => Err(CoreError::Invalid(format!("mes_utility: cost or approval (not {other:?})"))),
-        }
-    }
-}
 
 /// One budget as stored, texts in every language.
 #[derive(Clone, Debug, Serialize, QueryableByName)]
@@ -325,74 +243,6 @@ pub fn find(conn: &mut PgConnection, component_id: i64, id: i64, order: &[Locale
             .get_result(conn)
             .optional()?;
     row.map(|r| Budget::from_row(r, order)).transpose()
-}
-
-/// What an administrator sets on a budget.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BudgetInput {
-    pub title: Texts,
-    pub description: Texts,
-    /// In units of `10^-money_scale`.
-    pub amount: i64,
-    pub currency: String,
-    pub money_scale: u32,
-    pub rule: RuleKind,
-    pub min_projects: u32,
-    pub max_projects: u32,
-    pub min_share_percent: u32,
-    pub results_rule: ResultsRule,
-    pub mes_utility: MesUtility,
-    pub add1_increment: i64,
-}
-
-impl BudgetInput {
-    /// Checks the input; errors name the field.
-    pub fn check(&self) -> CoreResult<()> {
-        if self.title.values().all(|t| t.trim().is_empty()) {
-            return Err(CoreError::Invalid("title: required in at least one language".into()));
-        }
-        if self.title.values().any(|t| t.chars().count() > 150) {
-            return Err(CoreError::Invalid("title: at most 150 characters".into()));
-        }
-        if self.description.values().any(|t| t.chars().count() > 4000) {
-            return Err(CoreError::Invalid("description: at most 4,000 characters".into()));
-        }
-        if !(1..=MAX_AMOUNT).contains(&self.amount) {
-            return Err(CoreError::Invalid("amount: more than zero".into()));
-        }
-        if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(CoreError::Invalid("currency: a three-letter code such as EUR".into()));
-        }
-        if self.money_scale > 4 {
-            return Err(CoreError::Invalid("money_scale: from 0 to 4 decimals".into()));
-        }
-        if self.min_projects > 10_000 || self.max_projects > 10_000 {
-            return Err(CoreError::Invalid("projects: at most 10,000".into()));
-        }
-        if self.max_projects > 0 && self.max_projects < self.min_projects {
-            return Err(CoreError::Invalid("max_projects: at least the minimum number of projects".into()));
-        }
-        match self.rule {
-            RuleKind::Approval if self.max_projects == 0 => {
-                return Err(CoreError::Invalid(
-                    "max_projects: approval voting needs the number of projects each person may choose (K ≥ 1)".into(),
-                ))
-            }
-            RuleKind::Approval if self.min_share_percent > 0 => {
-                return Err(CoreError::Invalid(
-                    "min_share_percent: only for ballots limited by the budget (knapsack)".into(),
-                ))
-            }
-            _ => {}
-        }
-        if self.min_share_percent > 100 {
-            return Err(CoreError::Invalid("min_share_percent: from 0 to 100".into()));
-        }
-        if !(0..=MAX_AMOUNT).contains(&self.add1_increment) {
-            return Err(CoreError::Invalid("add1_increment: zero (automatic) or more".into()));
-        }
-        Ok(())
-    }
 }
 
 /// Adds a budget at the end of a component; returns its id.
@@ -644,32 +494,5 @@ mod tests {
         assert_eq!(b.min_spend(), 51);
         b.min_share_percent = 0;
         assert_eq!(b.min_spend(), 0);
-    }
-
-    #[test]
-    fn budget_input_names_the_field_in_error() {
-        let ok = BudgetInput {
-            title: [(Locale::Fr, "Quartier nord".to_owned())].into(),
-            description: Texts::new(),
-            amount: 100_000,
-            currency: "EUR".into(),
-            money_scale: 2,
-            rule: RuleKind::Knapsack,
-            min_projects: 0,
-            max_projects: 0,
-            min_share_percent: 0,
-            results_rule: ResultsRule::Greedy,
-            mes_utility: MesUtility::Cost,
-            add1_increment: 0,
-        };
-        assert!(ok.check().is_ok());
-        let err = |i: BudgetInput| i.check().err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err(BudgetInput { title: Texts::new(), ..ok.clone() }).starts_with("title:"));
-        assert!(err(BudgetInput { amount: 0, ..ok.clone() }).starts_with("amount:"));
-        assert!(err(BudgetInput { currency: "euro".into(), ..ok.clone() }).starts_with("currency:"));
-        assert!(err(BudgetInput { rule: RuleKind::Approval, ..ok.clone() }).starts_with("max_projects:"));
-        assert!(err(BudgetInput { min_projects: 4, max_projects: 2, ..ok.clone() }).starts_with("max_projects:"));
-        assert!(err(BudgetInput { rule: RuleKind::Approval, max_projects: 3, min_share_percent: 10, ..ok.clone() })
-            .starts_with("min_share_percent:"));
     }
 }

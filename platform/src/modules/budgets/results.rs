@@ -194,13 +194,3 @@ pub async fn show_results(
     page.ctx.insert("computed", &computed.is_some());
     page.render(&state, &tenant, "budgets/results.html", StatusCode::OK)
 }
-
-/// For the admin's preview and tallies: the results of a budget's inputs.
-pub fn compute_cached(state: &AppState, tenant: Uuid, inputs: &Inputs) -> Result<Arc<Results>, AppError> {
-    state.budget_results.get_or_compute(tenant, inputs)
-}
-
-/// A locale's name for a rule (tests and admin pages).
-pub fn rule_key(rule: ResultsRule) -> String {
-    format!("budgets_rule_name_{}", rule.as_str())
-}
