@@ -152,9 +152,14 @@ fn main() {
             let (times, outcome) =
                 timed(o.reps, o.max_seconds, || maximal_coverage(&election, &CoverageOptions::default()));
             let detail = format!(
-                "{}: {} nodes; {} winners, cost {}, reaches {}/{} voters",
-                if outcome.exact { "exact (branch and bound finished)" } else { "approximation (node limit reached)" },
+                "{}: {} nodes, {} voter groups looked at; {} winners, cost {}, reaches {}/{} voters",
+                if outcome.exact {
+                    "exact (branch and bound finished)"
+                } else {
+                    "approximation (search limit reached)"
+                },
                 outcome.search_nodes,
+                outcome.search_work,
                 outcome.winners.len(),
                 outcome.total_cost,
                 outcome.reached_voters,
@@ -165,6 +170,7 @@ fn main() {
                 "total_cost": outcome.total_cost,
                 "exact": outcome.exact,
                 "search_nodes": outcome.search_nodes,
+                "search_work": outcome.search_work,
                 "reached_voters": outcome.reached_voters,
                 "voters_with_approvals": outcome.voters_with_approvals,
             });

@@ -25,13 +25,14 @@ fn main() {
         let start = Instant::now();
         let coverage = maximal_coverage(&election, &CoverageOptions::default());
         println!(
-            "{file:40} coverage: {} winners, {} cost, reached {}/{} exact {} nodes {} in {:.1} ms",
+            "{file:40} coverage: {} winners, {} cost, reached {}/{} exact {} nodes {} work {} in {:.1} ms",
             coverage.winners.len(),
             coverage.total_cost,
             coverage.reached_voters,
             coverage.voters_with_approvals,
             coverage.exact,
             coverage.search_nodes,
+            coverage.search_work,
             start.elapsed().as_secs_f64() * 1000.0
         );
         for (label, utility, completion) in [

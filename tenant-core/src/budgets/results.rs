@@ -92,7 +92,8 @@ pub fn greedy_options() -> GreedyOptions {
     GreedyOptions { tie_breaking: TieBreaking::pabutools(), ..GreedyOptions::default() }
 }
 
-/// Maximal coverage, as the results use it (exact search up to 100,000 nodes).
+/// Maximal coverage, as the results use it (exact search up to 100,000 nodes or
+/// 2·10^8 voter groups looked at, a few seconds at most).
 pub fn coverage_options() -> CoverageOptions {
     CoverageOptions { tie_breaking: TieBreaking::pabutools(), ..CoverageOptions::default() }
 }

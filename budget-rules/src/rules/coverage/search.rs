@@ -280,6 +280,9 @@ struct Search<'a> {
     seen: Vec<u64>,
     nodes: u64,
     node_limit: u64,
+    /// Voter groups looked at by the bounds so far, and the most allowed.
+    work: u64,
+    work_limit: u64,
     stopped: bool,
 }
 
@@ -289,11 +292,15 @@ pub(super) struct Searched {
     /// Whether the search finished, so the selection is optimal.
     pub optimal: bool,
     pub nodes: u64,
+    /// Voter groups the bounds looked at.
+    pub work: u64,
 }
 
 /// Searches for the best selection, starting from `seed` (a feasible selection), visiting
-/// at most `node_limit` nodes.
-pub(super) fn branch_and_bound(problem: &Problem, seed: Selection, node_limit: u64) -> Searched {
+/// at most `node_limit` nodes and looking at most `work_limit` voter groups in the bounds
+/// (a node's cost grows with the distinct ballots, so the node count alone does not
+/// bound the time).
+pub(super) fn branch_and_bound(problem: &Problem, seed: Selection, node_limit: u64, work_limit: u64) -> Searched {
     let costs: Vec<u64> = problem.candidates.iter().map(|c| c.cost).collect();
     let mut search = Search {
         problem,
@@ -305,10 +312,12 @@ pub(super) fn branch_and_bound(problem: &Problem, seed: Selection, node_limit: u
         seen: vec![0; problem.weights.len()],
         nodes: 0,
         node_limit,
+        work: 0,
+        work_limit,
         stopped: false,
     };
     search.visit(0, &problem.no_groups(), 0, 0);
-    Searched { selection: search.best, optimal: !search.stopped, nodes: search.nodes }
+    Searched { selection: search.best, optimal: !search.stopped, nodes: search.nodes, work: search.work }
 }
 
 impl Search<'_> {
@@ -317,7 +326,7 @@ impl Search<'_> {
             return;
         }
         self.nodes += 1;
-        if self.nodes > self.node_limit {
+        if self.nodes > self.node_limit || self.work > self.work_limit {
             self.stopped = true;
             return;
         }
@@ -355,6 +364,7 @@ impl Search<'_> {
         let mut gains = Vec::with_capacity(fitting.len());
         let mut values = Vec::with_capacity(fitting.len());
         for &j in fitting {
+            self.work += problem.candidates[j].groups.len() as u64;
             let (mut gain, mut value) = (0u64, 0.0f64);
             for &g in &problem.candidates[j].groups {
                 if covered.contains(g) {

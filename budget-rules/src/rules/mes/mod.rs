@@ -35,7 +35,7 @@
 //! exactly. An exact run of Wieliczka alone takes 0.25 to 0.7 s, so an election where
 //! every add1 step had to be redone exactly would be slow; on the reference data this
 //! happens at most once per computation. (`tests/load/budgets/run.sh` measures it
-//! against pabutools; `BENCHMARK-RESULTS.md`.)
+//! against pabutools; the root `BENCHMARKS.md`.)
 
 mod explain;
 mod groups;
