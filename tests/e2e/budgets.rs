@@ -801,7 +801,8 @@ fn admins_create_budgets_and_import_pabulib_files() {
     let page = admin.get(&budget_url);
     assert!(page.body.contains("Kiosque à musique") && page.body.contains("12\u{202f}500\u{a0}€"), "{}", page.body);
 
-    // The project's image: checked by its content, then shown with its text alternative.
+    // The project's images: checked by their content, shown with their text alternatives,
+    // several per project, up to six.
     let page = page.body.replace("&#x2F;", "/");
     let marker = format!("{budget_url}/projects/");
     let at = page.find(&marker).unwrap() + marker.len();
@@ -810,32 +811,130 @@ fn admins_create_budgets_and_import_pabulib_files() {
     let form = admin.get(&project_url);
     assert_eq!(form.status, 200, "{}", form.body);
     let csrf = form_value(&form.body, "csrf").unwrap();
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("title", "Kiosque à musique"),
-        ("amount", "12500"),
-        ("category", "Culture"),
-        ("address", "Place du marché"),
-        ("description", "Un kiosque pour les concerts d'été."),
-        ("image_alt", "Un kiosque octogonal au toit vert"),
-    ];
+    let text = |alt: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("title", "Kiosque à musique".to_owned()),
+            ("amount", "12500".to_owned()),
+            ("category", "Culture".to_owned()),
+            ("address", "Place du marché".to_owned()),
+            ("description", "Un kiosque pour les concerts d'été.".to_owned()),
+            ("image_alt", alt.to_owned()),
+        ]
+    };
+    let as_refs = |v: &[(&'static str, String)]| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let post = |b: &mut Browser, fields: &[(&str, String)], files: &[(&str, &str, &[u8])]| {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        b.post_multipart(&project_url, &f, files)
+    };
+    let images_count = |conn: &mut diesel::PgConnection| {
+        count(conn, &format!("SELECT count(*) AS n FROM {schema}.budget_project_images WHERE project_id = {project}"))
+    };
     let gif: &[u8] = b"GIF89a\x01\x00\x01\x00";
-    let r = admin.post_multipart(&project_url, &fields, &[("image", "kiosque.gif", gif)]);
+    let r = post(&mut admin, &as_refs(&text("Un kiosque")), &[("image", "kiosque.gif", gif)]);
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("PNG, JPEG ou WebP"), "{}", r.body);
-    let png: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01";
-    let r = admin.post_multipart(&project_url, &fields, &[("image", "kiosque.png", png)]);
+    assert_eq!(images_count(&mut conn), 0);
+    let png = |n: u8| -> Vec<u8> {
+        let mut b = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01".to_vec();
+        b.push(n);
+        b
+    };
+    let (first, second) = (png(1), png(2));
+    let r = post(&mut admin, &as_refs(&text("Un kiosque octogonal au toit vert")), &[("image", "kiosque.png", &first)]);
     assert_eq!(r.status, 303, "{}", r.body);
+    let r = post(&mut admin, &as_refs(&text("Le plan de la place")), &[("image", "plan.png", &second)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(images_count(&mut conn), 2);
     let budget_id = budget_url.rsplit('/').next().unwrap();
     let public = admin.get(&format!("{}/budgets/{budget_id}", place.base)).body.replace("&#x2F;", "/");
-    let src = format!("{}/budgets/{budget_id}/projects/{project}/image?v=", place.base);
-    assert!(public.contains(&src) && public.contains("alt=\"Un kiosque octogonal au toit vert\""), "{public}");
-    let at = public.find(&src).unwrap();
-    let image_url: String = public[at..].chars().take_while(|c| *c != '"').collect();
-    let image = Browser::new(app.http, "adm.test").get(&image_url.replace("&amp;", "&"));
-    assert_eq!(image.status, 200);
-    assert_eq!(image.header("content-type"), Some("image/png"));
-    assert_eq!(image.header("x-content-type-options"), Some("nosniff"));
+    let src = format!("{}/budgets/{budget_id}/projects/{project}/images/", place.base);
+    assert!(public.contains("alt=\"Un kiosque octogonal au toit vert\""), "{public}");
+    assert!(public.contains("alt=\"Le plan de la place\""), "{public}");
+    let urls: Vec<String> = public
+        .match_indices(&src)
+        .map(|(at, _)| public[at..].chars().take_while(|c| *c != '"').collect::<String>().replace("&amp;", "&"))
+        .collect();
+    assert_eq!(urls.len(), 2, "{urls:?}");
+    let mut visitor = Browser::new(app.http, "adm.test");
+    for (url, bytes) in urls.iter().zip([&first, &second]) {
+        let image = visitor.get(url);
+        assert_eq!(image.status, 200, "{url}");
+        assert_eq!(image.header("content-type"), Some("image/png"));
+        assert_eq!(image.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(image.body, String::from_utf8_lossy(bytes), "{url}");
+    }
+    // An image id of this project under another project's address is not found.
+    let image_id: String = urls[0].rsplit('/').next().unwrap().chars().take_while(char::is_ascii_digit).collect();
+    let other = format!(
+        "{}/budgets/{budget_id}/projects/{}/images/{image_id}",
+        place.base,
+        project.parse::<i64>().unwrap() + 1
+    );
+    assert_eq!(visitor.get(&other).status, 404);
+    // The administrator's form lists both; a text alternative changes, the first image
+    // goes, and its file with it.
+    let form = admin.get(&project_url);
+    assert!(
+        form.body.contains(&format!("name=\"alt.{image_id}\""))
+            && form.body.contains(&format!("name=\"remove.{image_id}\"")),
+        "{}",
+        form.body
+    );
+    let second_id: String = urls[1].rsplit('/').next().unwrap().chars().take_while(char::is_ascii_digit).collect();
+    let files_before =
+        std::fs::read_dir(app.data_dir.join("blobs").join(tenant.id.to_string()).join("budgets").join(budget_id))
+            .unwrap()
+            .count();
+    let (alt_key, remove_key) = (format!("alt.{second_id}"), format!("remove.{image_id}"));
+    let mut fields = as_refs(&text(""));
+    fields.push((alt_key.as_str(), "Plan de la place du marché".to_owned()));
+    fields.push((remove_key.as_str(), "1".to_owned()));
+    let r = post(&mut admin, &fields, &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(images_count(&mut conn), 1);
+    assert_eq!(visitor.get(&urls[0]).status, 404);
+    let files_after =
+        std::fs::read_dir(app.data_dir.join("blobs").join(tenant.id.to_string()).join("budgets").join(budget_id))
+            .unwrap()
+            .count();
+    assert_eq!(files_after, files_before - 1);
+    let public = admin.get(&format!("{}/budgets/{budget_id}", place.base)).body;
+    assert!(public.contains("alt=\"Plan de la place du marché\"") && !public.contains("octogonal"), "{public}");
+    // An image id of another project in the form is refused, and nothing changes.
+    let foreign = "alt.999999".to_owned();
+    let mut bad = as_refs(&text(""));
+    bad.retain(|(k, _)| *k != "title");
+    bad.push(("title", "Renommé".to_owned()));
+    bad.push((foreign.as_str(), "x".to_owned()));
+    let r = post(&mut admin, &bad, &[]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(
+        count(&mut conn, &format!("SELECT count(*) AS n FROM {schema}.budget_projects WHERE title = 'Renommé'")),
+        0
+    );
+    // Up to six: the seventh is refused with a clear message, and its file is not kept.
+    for n in 0..5u8 {
+        let r = post(&mut admin, &as_refs(&text("Vue")), &[("image", "vue.png", &png(10 + n))]);
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    assert_eq!(images_count(&mut conn), 6);
+    let form = admin.get(&project_url);
+    assert!(form.body.contains("déjà 6 images") && !form.body.contains("name=\"image\""), "{}", form.body);
+    let files =
+        std::fs::read_dir(app.data_dir.join("blobs").join(tenant.id.to_string()).join("budgets").join(budget_id))
+            .unwrap()
+            .count();
+    let r = post(&mut admin, &as_refs(&text("Une de trop")), &[("image", "trop.png", &png(20))]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("at most 6 images"), "{}", r.body);
+    assert_eq!(images_count(&mut conn), 6);
+    assert_eq!(
+        std::fs::read_dir(app.data_dir.join("blobs").join(tenant.id.to_string()).join("budgets").join(budget_id))
+            .unwrap()
+            .count(),
+        files
+    );
 
     // A broken file: the line is named, nothing is stored.
     let budgets_before = count(&mut conn, &format!("SELECT count(*) AS n FROM {schema}.budgets"));

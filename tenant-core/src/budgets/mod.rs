@@ -14,6 +14,7 @@
 //! Money is an integer number of `10^-money_scale` currency units (`money_scale` 2:
 //! cents; 0: whole units, as PaBuLib files without decimals).
 pub mod ballots;
+pub mod images;
 mod input;
 mod kinds;
 pub mod money;

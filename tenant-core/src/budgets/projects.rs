@@ -2,7 +2,7 @@
 //! file), chosen by the voters.
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Integer, Text};
 use serde::Serialize;
 
 use super::{lock, MAX_AMOUNT};
@@ -34,17 +34,11 @@ pub struct Project {
     pub category: String,
     #[diesel(sql_type = Text)]
     pub address: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub image_key: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub image_alt: String,
     #[diesel(sql_type = Integer)]
     pub position: i32,
 }
 
-const COLUMNS: &str =
-    "p.id, p.budget_id, p.pb_id, p.title, p.description, p.amount, p.category, p.address, p.image_key, p.image_alt, \
-     p.position";
+const COLUMNS: &str = "p.id, p.budget_id, p.pb_id, p.title, p.description, p.amount, p.category, p.address, p.position";
 
 /// A budget's projects, in order.
 pub fn list(conn: &mut PgConnection, budget_id: i64) -> CoreResult<Vec<Project>> {
@@ -72,7 +66,6 @@ pub struct ProjectInput {
     pub amount: i64,
     pub category: String,
     pub address: String,
-    pub image_alt: String,
 }
 
 /// A checked project.
@@ -82,7 +75,6 @@ pub struct Checked {
     amount: i64,
     category: String,
     address: String,
-    image_alt: String,
 }
 
 /// Checks a project; errors name the field.
@@ -116,7 +108,6 @@ pub fn check(input: &ProjectInput) -> CoreResult<Checked> {
         amount: input.amount,
         category: one_line("category", &input.category, 200)?,
         address: one_line("address", &input.address, 300)?,
-        image_alt: one_line("image_alt", &input.image_alt, 300)?,
     })
 }
 
@@ -131,11 +122,10 @@ pub fn create(conn: &mut PgConnection, component_id: i64, budget_id: i64, input:
             id: i64,
         }
         let id: Id = prepared(
-            "INSERT INTO budget_projects (budget_id, pb_id, title, description, amount, category, address, image_alt,
-                                          position)
+            "INSERT INTO budget_projects (budget_id, pb_id, title, description, amount, category, address, position)
              SELECT $1,
                     (coalesce(max(CASE WHEN pb_id ~ '^[0-9]{1,18}$' THEN pb_id::numeric END), 0) + 1)::text,
-                    $2, $3, $4, $5, $6, $7, coalesce(max(position) + 1, 0)
+                    $2, $3, $4, $5, $6, coalesce(max(position) + 1, 0)
              FROM budget_projects WHERE budget_id = $1
              RETURNING id",
         )
@@ -145,7 +135,6 @@ pub fn create(conn: &mut PgConnection, component_id: i64, budget_id: i64, input:
         .bind::<BigInt, _>(c.amount)
         .bind::<Text, _>(&c.category)
         .bind::<Text, _>(&c.address)
-        .bind::<Text, _>(&c.image_alt)
         .get_result(conn)?;
         Ok(id.id)
     })
@@ -187,7 +176,7 @@ pub fn update(
         }
         prepared(
             "UPDATE budget_projects SET title = $2, description = $3, amount = $4, category = $5, address = $6,
-                    image_alt = $7, updated_at = now()
+                    updated_at = now()
              WHERE id = $1",
         )
         .bind::<BigInt, _>(id)
@@ -196,37 +185,26 @@ pub fn update(
         .bind::<BigInt, _>(c.amount)
         .bind::<Text, _>(&c.category)
         .bind::<Text, _>(&c.address)
-        .bind::<Text, _>(&c.image_alt)
         .execute(conn)?;
         Ok(())
     })
 }
 
-/// Sets (or with `None` removes) a project's image; returns the key it replaces, for
-/// the caller to delete from the blob store after the commit.
-pub fn set_image(conn: &mut PgConnection, budget_id: i64, id: i64, key: Option<&str>) -> CoreResult<Option<String>> {
-    let current = find(conn, budget_id, id)?.ok_or_else(|| CoreError::NotFound("no such project".into()))?;
-    prepared("UPDATE budget_projects SET image_key = $2, updated_at = now() WHERE id = $1")
-        .bind::<BigInt, _>(id)
-        .bind::<Nullable<Text>, _>(key)
-        .execute(conn)?;
-    Ok(current.image_key)
-}
-
 /// Deletes a project that no confirmed ballot approves (drafts lose it); returns its
-/// image key, if any.
-pub fn delete(conn: &mut PgConnection, component_id: i64, budget_id: i64, id: i64) -> CoreResult<Option<String>> {
+/// images' keys, for the caller to delete from the blob store after the commit.
+pub fn delete(conn: &mut PgConnection, component_id: i64, budget_id: i64, id: i64) -> CoreResult<Vec<String>> {
     conn.transaction(|conn| {
         lock(conn, component_id, budget_id)?.ok_or_else(|| CoreError::NotFound("no such budget".into()))?;
-        let current = find(conn, budget_id, id)?.ok_or_else(|| CoreError::NotFound("no such project".into()))?;
+        find(conn, budget_id, id)?.ok_or_else(|| CoreError::NotFound("no such project".into()))?;
         let votes = confirmed_votes(conn, id)?;
         if votes > 0 {
             return Err(CoreError::Conflict(format!(
                 "{votes} confirmed ballots approve this project: it cannot be deleted"
             )));
         }
+        let keys = super::images::list(conn, id)?.into_iter().map(|i| i.blob_key).collect();
         prepared("DELETE FROM budget_projects WHERE id = $1").bind::<BigInt, _>(id).execute(conn)?;
-        Ok(current.image_key)
+        Ok(keys)
     })
 }
 

@@ -37,7 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(ballot::save_ballot)
         .service(ballot::cancel_ballot)
         .service(results::show_results)
-        .service(project_image::image);
+        .service(project_image::serve);
 }
 
 /// `/{kind}/{slug}/f/{component}/budgets/{budget}`.

@@ -7,11 +7,13 @@ use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use tenant_core::budgets::ballots::{self, Ballot};
+use tenant_core::budgets::images::{self, ProjectImage};
 use tenant_core::budgets::projects::{self, Project};
 use tenant_core::budgets::{self, Budget, RuleKind, Shortfall};
 use tenant_core::names::Locale;
 
 use super::index::rule_sentences;
+use super::project_image::ImageView;
 use super::{money, permission, shortfall_text, with_ctx, BudgetPath, Ctx};
 use crate::http::error::AppError;
 use crate::http::extract::{CurrentTenant, RequestLocale};
@@ -28,8 +30,7 @@ struct ProjectView {
     units: i64,
     category: String,
     address: String,
-    image_url: Option<String>,
-    image_alt: String,
+    images: Vec<ImageView>,
     checked: bool,
 }
 
@@ -97,10 +98,11 @@ pub async fn render(
         None => None,
     };
     let (order, id) = ([locale, tenant.default_locale], path.budget);
-    let (ctx, (budget, list, ballot, vote, voted_elsewhere)) =
+    let (ctx, (budget, list, pictures, ballot, vote, voted_elsewhere)) =
         with_ctx(state, tenant, locale, visitor, &path.component(), move |conn, c| {
             let Some(budget) = budgets::find(conn, c.component.id, id, &order)? else { return Ok(None) };
             let list = projects::list(conn, id)?;
+            let pictures = images::of_budget(conn, id)?;
             let mine = match (user, &key) {
                 (Some(u), Some(k)) => ballots::mine(conn, k, c.component.id, u)?,
                 _ => Vec::new(),
@@ -116,7 +118,7 @@ pub async fn render(
                 None
             };
             let vote = permission(conn, c, user)?;
-            Ok(Some((budget, list, ballot, vote, elsewhere)))
+            Ok(Some((budget, list, pictures, ballot, vote, elsewhere)))
         })
         .await?;
     let theme = state.themes.get(tenant.theme.as_str());
@@ -124,7 +126,7 @@ pub async fn render(
         Some(a) => (a.selection, Some(a.error), a.status),
         None => (ballot.as_ref().map(|b| b.projects.clone()).unwrap_or_default(), None, StatusCode::OK),
     };
-    let views: Vec<ProjectView> = list.iter().map(|p| view(&ctx, &budget, p, &selection, locale)).collect();
+    let views: Vec<ProjectView> = list.iter().map(|p| view(&ctx, &budget, p, &pictures, &selection, locale)).collect();
     let summary = summarize(theme, locale, &budget, &list, &selection);
     let mut page = Page::new(state, req, tenant, locale, visitor);
     if !vote.allowed && !vote.closed {
@@ -156,7 +158,15 @@ pub async fn render(
     page.render(state, tenant, "budgets/show.html", status)
 }
 
-fn view(ctx: &Ctx, b: &Budget, p: &Project, selection: &[i64], locale: Locale) -> ProjectView {
+fn view(
+    ctx: &Ctx,
+    b: &Budget,
+    p: &Project,
+    pictures: &[ProjectImage],
+    selection: &[i64],
+    locale: Locale,
+) -> ProjectView {
+    let budget_url = ctx.budget_url(b.id);
     ProjectView {
         id: p.id,
         title: p.title.clone(),
@@ -165,11 +175,7 @@ fn view(ctx: &Ctx, b: &Budget, p: &Project, selection: &[i64], locale: Locale) -
         units: p.amount,
         category: p.category.clone(),
         address: p.address.clone(),
-        image_url: p.image_key.as_ref().map(|k| {
-            let version = k.rsplit('/').next().unwrap_or("");
-            format!("{}/projects/{}/image?v={version}", ctx.budget_url(b.id), p.id)
-        }),
-        image_alt: p.image_alt.clone(),
+        images: pictures.iter().filter(|i| i.project_id == p.id).map(|i| ImageView::new(&budget_url, i)).collect(),
         checked: selection.contains(&p.id),
     }
 }

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use tenant_core::budgets::{self, projects, BallotCounts, Budget};
+use tenant_core::budgets::{self, images, projects, BallotCounts, Budget};
 use tenant_core::names::Locale;
 use tenant_core::CoreError;
 
@@ -122,7 +122,8 @@ struct ProjectRow {
     amount: String,
     category: String,
     votes: String,
-    has_image: bool,
+    /// "2 images", or empty.
+    images: String,
 }
 
 /// One budget's page, with its form's `values` and an error.
@@ -145,15 +146,23 @@ pub async fn render_budget(
         s.db.tenant(&t, |conn| {
             let Some(b) = budgets::find(conn, id, budget_id, &order)? else { return Ok(None) };
             let list = projects::list(conn, budget_id)?;
+            let pictures = images::of_budget(conn, budget_id)?;
             let tallies = projects::tallies(conn, budget_id)?;
             let counts = budgets::ballot_counts(conn, budget_id)?;
             let voting = budgets::voting_state(conn, id)?;
-            Ok::<_, CoreError>(Some((b, list, tallies, counts, voting.voting_open())))
+            Ok::<_, CoreError>(Some((b, list, pictures, tallies, counts, voting.voting_open())))
         })
     })
     .await??;
-    let (budget, list, tallies, counts, voting_open): (Budget, _, Vec<projects::Tally>, _, bool) =
-        found.ok_or(AppError::NotFound)?;
+    let (budget, list, pictures, tallies, counts, voting_open): (
+        Budget,
+        _,
+        Vec<images::ProjectImage>,
+        Vec<projects::Tally>,
+        _,
+        bool,
+    ) = found.ok_or(AppError::NotFound)?;
+    let theme = state.themes.get(tenant.theme.as_str());
     let rows: Vec<ProjectRow> = list
         .iter()
         .map(|p| ProjectRow {
@@ -166,11 +175,14 @@ pub async fn render_budget(
                 tallies.iter().find(|t| t.project_id == p.id).map_or(0, |t| t.votes).max(0) as u64,
                 locale,
             ),
-            has_image: p.image_key.is_some(),
+            images: match pictures.iter().filter(|i| i.project_id == p.id).count() {
+                0 => String::new(),
+                1 => theme.message(locale, "budgets_admin_images_one"),
+                n => theme.message(locale, "budgets_admin_images_many").replace("{n}", &n.to_string()),
+            },
         })
         .collect();
     let total: i64 = list.iter().map(|p| p.amount).sum();
-    let theme = state.themes.get(tenant.theme.as_str());
     let mut page = Page::new(state, req, tenant, locale, visitor);
     page.ctx.insert("admin", &ctx);
     page.ctx.insert("budget", &budget);
@@ -245,7 +257,7 @@ pub async fn delete(
     let (s, t) = (state.clone(), tenant.0.clone());
     let images = web::block(move || {
         s.db.tenant(&t, |conn| {
-            let keys: Vec<String> = projects::list(conn, budget_id)?.into_iter().filter_map(|p| p.image_key).collect();
+            let keys: Vec<String> = images::of_budget(conn, budget_id)?.into_iter().map(|i| i.blob_key).collect();
             budgets::delete(conn, id, budget_id)?;
             Ok(keys)
         })

@@ -1,15 +1,18 @@
 //! A budget's projects: `POST …/budgets/{budget}/projects` adds one; `…/projects/{p}`
-//! shows and saves one (a multipart form: the text, and an image to add, replace or
-//! remove); `…/projects/{p}/delete` deletes one that no confirmed ballot approves.
+//! shows and saves one (a multipart form: the text, the text alternatives of its images
+//! or their removal, and one image to add, up to six); `…/projects/{p}/delete` deletes
+//! one that no confirmed ballot approves.
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use tenant_core::blob::BlobKey;
+use tenant_core::budgets::images::{self, MAX_PER_PROJECT};
 use tenant_core::budgets::projects::{self, ProjectInput};
 use tenant_core::budgets::{self, money};
 use tenant_core::names::Locale;
 use tenant_core::CoreError;
 
+use super::super::project_image::ImageView;
 use super::budgets::render_budget;
 use super::{fields, load_admin, Fields};
 use crate::http::error::AppError;
@@ -31,8 +34,26 @@ fn input(f: &Fields, scale: u32) -> Result<ProjectInput, CoreError> {
         amount: money::parse_amount("amount", get(f, "amount"), scale)?,
         category: get(f, "category").to_owned(),
         address: get(f, "address").to_owned(),
-        image_alt: get(f, "image_alt").to_owned(),
     })
+}
+
+/// The image fields of the form: `alt.<image id>` (text alternatives) and
+/// `remove.<image id>` = 1 (images to remove). A malformed id is refused.
+type ImageEdits = (Vec<(i64, String)>, Vec<i64>);
+
+fn image_edits(f: &Fields) -> Result<ImageEdits, CoreError> {
+    let id = |k: &str, rest: &str| rest.parse::<i64>().map_err(|_| CoreError::Invalid(format!("{k}: unknown field")));
+    let (mut alts, mut remove) = (Vec::new(), Vec::new());
+    for (k, v) in f {
+        if let Some(rest) = k.strip_prefix("alt.") {
+            alts.push((id(k, rest)?, v.clone()));
+        } else if let Some(rest) = k.strip_prefix("remove.") {
+            if v == "1" {
+                remove.push(id(k, rest)?);
+            }
+        }
+    }
+    Ok((alts, remove))
 }
 
 /// Deletes files from the blob store after the rows that named them are gone.
@@ -81,6 +102,17 @@ pub async fn create(
     }
 }
 
+/// An image on the project's form.
+#[derive(serde::Serialize)]
+struct ImageForm {
+    #[serde(flatten)]
+    view: ImageView,
+    /// The name of its text alternative's field, and the value shown.
+    alt_field: String,
+    alt: String,
+    removing: bool,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn render(
     req: &HttpRequest,
@@ -98,11 +130,12 @@ async fn render(
     let found = web::block(move || {
         s.db.tenant(&t, |conn| {
             let Some(b) = budgets::find(conn, id, budget_id, &order)? else { return Ok(None) };
-            Ok::<_, CoreError>(projects::find(conn, budget_id, project_id)?.map(|p| (b, p)))
+            let Some(p) = projects::find(conn, budget_id, project_id)? else { return Ok(None) };
+            Ok::<_, CoreError>(Some((b, p, images::list(conn, project_id)?)))
         })
     })
     .await??;
-    let (budget, project) = found.ok_or(AppError::NotFound)?;
+    let (budget, project, pictures) = found.ok_or(AppError::NotFound)?;
     let values = values.unwrap_or_else(|| {
         [
             ("title", project.title.clone()),
@@ -110,23 +143,32 @@ async fn render(
             ("amount", money::to_input(project.amount, budget.money_scale)),
             ("category", project.category.clone()),
             ("address", project.address.clone()),
-            ("image_alt", project.image_alt.clone()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
+        .chain(pictures.iter().map(|i| (format!("alt.{}", i.id), i.alt.clone())))
         .collect()
     });
+    let budget_url = format!("{}/budgets/{budget_id}", ctx.public_url);
+    let pictures: Vec<ImageForm> = pictures
+        .iter()
+        .map(|i| {
+            let key = format!("alt.{}", i.id);
+            ImageForm {
+                alt: values.get(&key).cloned().unwrap_or_default(),
+                removing: values.get(&format!("remove.{}", i.id)).is_some_and(|v| v == "1"),
+                alt_field: key,
+                view: ImageView::new(&budget_url, i),
+            }
+        })
+        .collect();
     let mut page = Page::new(state, req, tenant, locale, visitor);
     page.ctx.insert("admin", &ctx);
     page.ctx.insert("budget", &budget);
     page.ctx.insert("project", &project);
-    page.ctx.insert(
-        "image_url",
-        &project.image_key.as_ref().map(|k| {
-            let version = k.rsplit('/').next().unwrap_or("");
-            format!("{}/budgets/{budget_id}/projects/{project_id}/image?v={version}", ctx.public_url)
-        }),
-    );
+    page.ctx.insert("can_add_image", &(pictures.len() < MAX_PER_PROJECT));
+    page.ctx.insert("max_images", &MAX_PER_PROJECT);
+    page.ctx.insert("images", &pictures);
     page.ctx.insert("values", &values);
     page.ctx.insert("error", &error);
     page.render(state, tenant, "budgets/admin_project.html", status)
@@ -192,23 +234,25 @@ pub async fn save(
         }
         new_key = Some(stored);
     }
-    let remove = get(&f, "remove_image") == "1";
     let (s, t, f2, key) = (state.clone(), tenant.0.clone(), f.clone(), new_key.clone());
+    // The text, the images' changes and the new image: all in one transaction, or none.
     let saved = web::block(move || {
         s.db.tenant(&t, |conn| {
             let b =
                 budgets::find(conn, id, budget_id, &[])?.ok_or_else(|| CoreError::NotFound("no such budget".into()))?;
             projects::update(conn, id, budget_id, project_id, &input(&f2, b.money_scale)?)?;
-            if key.is_some() || remove {
-                return projects::set_image(conn, budget_id, project_id, key.as_deref());
+            let (alts, remove) = image_edits(&f2)?;
+            let removed = images::edit(conn, project_id, &alts, &remove)?;
+            if let Some(key) = &key {
+                images::add(conn, budget_id, project_id, key, get(&f2, "image_alt"))?;
             }
-            Ok(None)
+            Ok(removed)
         })
     })
     .await?;
     match saved {
-        Ok(replaced) => {
-            delete_blobs(&state, &tenant, replaced.into_iter().collect()).await;
+        Ok(removed) => {
+            delete_blobs(&state, &tenant, removed).await;
             Ok(see_other(&format!(
                 "/admin/components/{id}/budgets/{budget_id}/projects/{project_id}?notice=admin_saved"
             )))
@@ -241,8 +285,8 @@ pub async fn delete(
     let (s, t) = (state.clone(), tenant.0.clone());
     let deleted = web::block(move || s.db.tenant(&t, |conn| projects::delete(conn, id, budget_id, project_id))).await?;
     match deleted {
-        Ok(image) => {
-            delete_blobs(&state, &tenant, image.into_iter().collect()).await;
+        Ok(keys) => {
+            delete_blobs(&state, &tenant, keys).await;
             Ok(see_other(&format!("/admin/components/{id}/budgets/{budget_id}?notice=admin_saved#projects")))
         }
         Err(CoreError::Conflict(m)) => {
