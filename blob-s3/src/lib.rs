@@ -247,8 +247,9 @@ impl BlobStore for S3BlobStore {
     }
 
     fn delete_tenant(&self, tenant: Uuid) -> CoreResult<()> {
-        // Listed again until empty: a file written during the purge goes too.
-        loop {
+        // Listed again until empty: a file written during the purge goes too. Bounded,
+        // so a server that acknowledges deletes without doing them cannot loop us.
+        for _ in 0..10 {
             let keys = self.list_prefix(Self::tenant_prefix(tenant))?;
             if keys.is_empty() {
                 return Ok(());
@@ -263,6 +264,10 @@ impl BlobStore for S3BlobStore {
                 })?;
             }
         }
+        Err(CoreError::io(
+            "removing a tenant's files",
+            std::io::Error::other(format!("objects under {tenant}/ remain after ten passes")),
+        ))
     }
 
     fn list_tenant(&self, tenant: Uuid) -> CoreResult<Vec<BlobKey>> {

@@ -210,3 +210,36 @@ pub fn default_themes_dir() -> PathBuf {
     }
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../themes"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The environment is left alone (tests run in parallel): no CIVITAS_S3_* is set here.
+    #[test]
+    fn s3_settings_need_a_bucket_and_both_keys_and_the_secret_never_prints() {
+        assert!(resolve_s3(&FileSettings::default()).unwrap().is_none(), "files stay on disk by default");
+        let keys_only = FileSettings { s3_access_key: Some("ak".into()), ..FileSettings::default() };
+        let err = resolve_s3(&keys_only).unwrap_err().to_string();
+        assert!(err.contains("no bucket"), "{err}");
+        let no_secret = FileSettings {
+            s3_bucket: Some("files".into()),
+            s3_access_key: Some("ak".into()),
+            ..FileSettings::default()
+        };
+        assert!(resolve_s3(&no_secret).unwrap_err().to_string().contains("secret key is missing"));
+        let full = FileSettings {
+            s3_bucket: Some("files".into()),
+            s3_endpoint: Some("http://127.0.0.1:8333".into()),
+            s3_path_style: Some(true),
+            s3_access_key: Some("ak".into()),
+            s3_secret_key: Some("very-secret".into()),
+            s3_presigned_url_seconds: Some(60),
+            ..FileSettings::default()
+        };
+        let s3 = resolve_s3(&full).unwrap().unwrap();
+        assert_eq!((s3.region.as_str(), s3.path_style, s3.timeout), ("us-east-1", true, Duration::from_secs(30)));
+        assert_eq!(s3.presigned_url_ttl, Some(Duration::from_secs(60)));
+        assert!(!format!("{s3:?}").contains("very-secret"));
+    }
+}
