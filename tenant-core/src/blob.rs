@@ -56,7 +56,12 @@ impl BlobKey {
     }
 }
 
-/// Where files live. The local filesystem now; S3 later implements the same trait.
+/// Where files live: [`LocalBlobStore`] (the default) or the S3 backend (crate
+/// `blob-s3`, kept out of this crate so it needs no HTTP client). Every method is
+/// blocking: call it from a blocking thread, never from async code.
+///
+/// A store that cannot be reached answers [`CoreError::StorageUnavailable`]; callers
+/// write the file before the database row that names it, so an outage leaves no row.
 pub trait BlobStore: Send + Sync {
     fn put(&self, key: &BlobKey, bytes: &[u8]) -> CoreResult<()>;
     fn get(&self, key: &BlobKey) -> CoreResult<Option<Vec<u8>>>;
@@ -65,6 +70,18 @@ pub trait BlobStore: Send + Sync {
     fn delete_tenant(&self, tenant: Uuid) -> CoreResult<()>;
     /// Every file of one tenant, for exports.
     fn list_tenant(&self, tenant: Uuid) -> CoreResult<Vec<BlobKey>>;
+    /// Checks that the store answers with its settings (at start: fail fast).
+    fn check(&self) -> CoreResult<()> {
+        Ok(())
+    }
+    /// A short-lived link that downloads `key` directly from the store, sent with the
+    /// given type and disposition; `None` when the store hands out no such links (the
+    /// file is then served through the tenant's host). The caller has already checked
+    /// that the key is the requesting tenant's and that the visitor may read it.
+    fn download_url(&self, key: &BlobKey, content_type: &str, disposition: &str) -> CoreResult<Option<String>> {
+        let _ = (key, content_type, disposition);
+        Ok(None)
+    }
     /// The bytes one tenant's files take, its own exports left out (they are the
     /// hosting company's copies, not the tenant's plan).
     fn tenant_usage(&self, tenant: Uuid) -> CoreResult<u64> {

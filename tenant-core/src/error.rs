@@ -28,6 +28,10 @@ pub enum CoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The file storage (an S3 server) cannot be reached right now; nothing was
+    /// written, and trying again later may work.
+    #[error("file storage unavailable: {0}")]
+    StorageUnavailable(String),
     /// Setting up or talking to the embedded PostgreSQL failed.
     #[error("{0}")]
     Embedded(String),

@@ -27,6 +27,7 @@ mod provisioning_api;
 mod provisioning_atomicity;
 mod purge_exports;
 mod routing;
+mod s3_storage;
 mod spaces;
 mod tenant_admin;
 mod tenant_mail;

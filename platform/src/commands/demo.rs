@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tenant_core::blob::LocalBlobStore;
+use tenant_core::blob::BlobStore;
 use tenant_core::content::{blog, pages};
 use tenant_core::names::{Locale, TenantSlug};
 use tenant_core::{catalog, CoreError, Db, Tenant};
@@ -115,7 +115,7 @@ const DEMO: &[DemoTenant] = &[
 pub fn run(settings: &Settings) -> anyhow::Result<()> {
     let database = Database::open(settings)?;
     migrate::migrate_tenants(&database)?;
-    let blobs = Arc::new(LocalBlobStore::new(settings.blobs_dir()));
+    let blobs = crate::runtime::blob_store(settings)?;
     let keyring = serve::keyring(settings)?;
     let fc_issuer = std::env::var("CIVITAS_DEMO_FRANCECONNECT_ISSUER").ok().filter(|v| !v.is_empty());
     for demo in DEMO {
@@ -158,7 +158,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
 fn ensure_tenant(
     settings: &Settings,
     db: &Db,
-    blobs: &Arc<LocalBlobStore>,
+    blobs: &Arc<dyn BlobStore>,
     demo: &DemoTenant,
 ) -> anyhow::Result<Option<Tenant>> {
     let slug = TenantSlug::parse(demo.slug)?;

@@ -1,9 +1,7 @@
 //! `civitas tenant ...`: create, list, show, suspend, resume.
 use anyhow::{bail, Context};
-use std::sync::Arc;
 
 use provisioning::{Actor, Logo, TenantSpec};
-use tenant_core::blob::LocalBlobStore;
 use tenant_core::names::TenantSlug;
 use tenant_core::{catalog, Tenant, TenantStatus};
 
@@ -16,7 +14,7 @@ pub fn run(settings: &Settings, command: TenantCommand) -> anyhow::Result<()> {
         TenantCommand::Create(args) => {
             let spec = spec_from_args(settings, &args)?;
             let database = Database::open(settings)?;
-            let blobs = Arc::new(LocalBlobStore::new(settings.blobs_dir()));
+            let blobs = crate::runtime::blob_store(settings)?;
             let tenant = provisioning::create_tenant(&database.db, blobs, spec, &Actor::cli())?;
             print_json(&tenant)
         }
@@ -39,7 +37,7 @@ pub fn run(settings: &Settings, command: TenantCommand) -> anyhow::Result<()> {
         TenantCommand::Import { archive, slug, hosts } => {
             let bytes = std::fs::read(&archive).with_context(|| format!("reading {}", archive.display()))?;
             let database = Database::open(settings)?;
-            let blobs = Arc::new(LocalBlobStore::new(settings.blobs_dir()));
+            let blobs = crate::runtime::blob_store(settings)?;
             let tenant =
                 provisioning::export_tenant::import_tenant(&database.db, blobs, &bytes, &slug, &hosts, &Actor::cli())?;
             print_json(&tenant)

@@ -28,6 +28,9 @@ pub enum AppError {
     SignInRequired(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The file storage (S3) cannot be reached; the page says nothing was changed.
+    #[error("file storage unavailable: {0}")]
+    StorageUnavailable(String),
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -39,12 +42,17 @@ pub struct ErrorPage {
     pub detail: String,
 }
 
+/// What a person is told when the file storage is down (nothing half-saved stays).
+pub const STORAGE_UNAVAILABLE: &str =
+    "The file storage cannot be reached right now, so nothing was saved or changed. Please try again in a moment.";
+
 impl From<CoreError> for AppError {
     fn from(e: CoreError) -> Self {
         match e {
             CoreError::NotFound(_) => AppError::NotFound,
             CoreError::Invalid(m) => AppError::BadRequest(m),
             CoreError::Unavailable(m) => AppError::Unavailable(m),
+            CoreError::StorageUnavailable(m) => AppError::StorageUnavailable(m),
             CoreError::Forbidden(m) => AppError::Forbidden(m),
             CoreError::Conflict(m) => AppError::Conflict(m),
             other => AppError::Internal(other.into()),
@@ -74,7 +82,7 @@ impl ResponseError for AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,6 +100,10 @@ impl ResponseError for AppError {
             AppError::Unavailable(m) => {
                 tracing::warn!(reason = %m, "database unavailable");
                 String::new()
+            }
+            AppError::StorageUnavailable(m) => {
+                tracing::warn!(reason = %m, "file storage unavailable");
+                STORAGE_UNAVAILABLE.into()
             }
             AppError::BadRequest(m)
             | AppError::Forbidden(m)

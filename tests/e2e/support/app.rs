@@ -18,11 +18,13 @@ pub struct TestConfig {
     pub page_cache_ms: u64,
     pub trusted_proxies: Vec<IpAddr>,
     pub workers: usize,
+    /// Files on this S3 bucket rather than under the data dir.
+    pub s3: Option<blob_s3::S3Settings>,
 }
 
 impl Default for TestConfig {
     fn default() -> Self {
-        Self { pool_size: 4, page_cache_ms: 0, trusted_proxies: Vec::new(), workers: 2 }
+        Self { pool_size: 4, page_cache_ms: 0, trusted_proxies: Vec::new(), workers: 2, s3: None }
     }
 }
 
@@ -74,6 +76,7 @@ pub fn settings_for(url: &str, config: &TestConfig, data_dir: PathBuf) -> Settin
         site_port: None,
         digest_interval: Duration::ZERO,
         extra_tenant_migrations: None,
+        s3: config.s3.clone(),
     }
 }
 

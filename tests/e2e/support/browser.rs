@@ -102,6 +102,18 @@ impl Browser {
     /// Posts a `multipart/form-data` form with text fields and files
     /// (`(field, filename, bytes)`).
     pub fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Resp {
+        self.post_multipart_interrupted(path, fields, files, || {})
+    }
+
+    /// As [`Browser::post_multipart`], calling `midway` once half the body is sent (the
+    /// upload is then in flight: the server holds the request, waiting for the rest).
+    pub fn post_multipart_interrupted(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+        midway: impl FnOnce(),
+    ) -> Resp {
         let boundary = "----civitas-test-boundary-7MA4YWxkTrZu0gW";
         let mut body: Vec<u8> = Vec::new();
         for (k, v) in fields {
@@ -125,8 +137,9 @@ impl Browser {
         let mut head = self.head("POST", path, &[("Content-Type", ct.as_str()), ("Content-Length", len.as_str())]);
         head.push_str("\r\nConnection: close\r\n\r\n");
         let mut whole = head.into_bytes();
+        let half = whole.len() + body.len() / 2;
         whole.extend_from_slice(&body);
-        let resp = send_bytes(self.addr, &whole);
+        let resp = send_bytes_in_two(self.addr, &whole, half, midway);
         self.keep(&resp);
         resp
     }
@@ -157,6 +170,20 @@ impl Browser {
 
 fn send_raw(addr: SocketAddr, whole: &str) -> Resp {
     send_bytes(addr, whole.as_bytes())
+}
+
+fn send_bytes_in_two(addr: SocketAddr, whole: &[u8], at: usize, midway: impl FnOnce()) -> Resp {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(60))).ok();
+    let (first, rest) = whole.split_at(at.min(whole.len()));
+    let _ = stream.write_all(first);
+    let _ = stream.flush();
+    midway();
+    let _ = stream.write_all(rest);
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    super::http::parse_bytes(&bytes)
 }
 
 fn send_bytes(addr: SocketAddr, whole: &[u8]) -> Resp {

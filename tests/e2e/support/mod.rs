@@ -5,6 +5,7 @@ pub mod browser;
 pub mod cluster;
 pub mod http;
 pub mod oidc;
+pub mod s3;
 pub mod smtp;
 pub mod sql;
 pub mod tenants;

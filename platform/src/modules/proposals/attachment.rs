@@ -1,6 +1,8 @@
 //! `GET …/{id}/attachments/{a}`: a proposal's file, through the tenant's own host,
 //! only to those who may see the proposal; sent as a download with the type found
-//! at upload, never sniffed by the browser.
+//! at upload, never sniffed by the browser. With S3 and `s3_presigned_url_seconds`
+//! set, the answer is instead a redirect to a short-lived link signed for that one
+//! object (same type and disposition, signed into the link).
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
@@ -48,9 +50,19 @@ pub async fn download(
     .await??
     .ok_or(AppError::NotFound)?;
     let key = BlobKey::parse_owned(tenant.id, &file.blob_key)?;
+    let disposition = format!("attachment; filename=\"{}\"", file.filename.replace(['"', '\\'], "_"));
+    // With S3 and presigned links on, the file comes from the bucket through a link
+    // signed just now, for this tenant's key only, after the checks above.
+    let (blobs, k, ct, d) = (state.blobs.clone(), key.clone(), file.content_type.clone(), disposition.clone());
+    if let Some(url) = web::block(move || blobs.download_url(&k, &ct, &d)).await?? {
+        return Ok(HttpResponse::Found()
+            .insert_header((header::LOCATION, url))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .insert_header((header::REFERRER_POLICY, "no-referrer"))
+            .finish());
+    }
     let blobs = state.blobs.clone();
     let bytes = web::block(move || blobs.get(&key)).await??.ok_or(AppError::NotFound)?;
-    let disposition = format!("attachment; filename=\"{}\"", file.filename.replace(['"', '\\'], "_"));
     let mut res = HttpResponse::Ok().content_type(file.content_type.as_str()).body(bytes);
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -172,7 +172,10 @@ pub async fn publish(
         if let Err(e) = attachments::check_quota(&*s.blobs, &t, &files) {
             return Ok(Err(e));
         }
-        attachments::put_all(&*s.blobs, &files)?;
+        // The files first: if the storage is down, no row names a missing file.
+        if let Err(e) = attachments::put_all(&*s.blobs, &files) {
+            return Ok(Err(e));
+        }
         let r = s.db.tenant(&t, |conn| {
             let mut checked = checked;
             checked.body = events::link_mentions(conn, &checked.body)?;
@@ -194,6 +197,12 @@ pub async fn publish(
         Ok(Published::AlreadyPublished(id)) => Ok(see_other(&format!("{}?notice=proposal_already", ctx.url(id)))),
         Err(CoreError::Invalid(m)) => fail(m, StatusCode::UNPROCESSABLE_ENTITY).await,
         Err(CoreError::Conflict(m)) => fail(m, StatusCode::CONFLICT).await,
+        Err(CoreError::StorageUnavailable(reason)) => {
+            tracing::warn!(%reason, "file storage unavailable: proposal not published");
+            let m = "attachments: the file storage cannot be reached right now, so the proposal was not published. \
+                     Your text is kept below: please attach the files again and send it in a moment.";
+            fail(m.into(), StatusCode::SERVICE_UNAVAILABLE).await
+        }
         Err(e) => Err(e.into()),
     }
 }
