@@ -12,6 +12,8 @@
 #   bash tests/load/tenants/run.sh
 #   TENANTS=100 SIZES="10 100" DURATION=10s bash tests/load/tenants/run.sh   # a quick try
 #   CIVITAS_BIN=target/release/civitas bash tests/load/tenants/run.sh         # no build
+#   REUSE=/tmp/tenants-data bash tests/load/tenants/run.sh   # keep the data folder and,
+#       when it already holds the tenants, skip their creation (to compare binaries)
 # Results: target/bench-tenants/<time>/ (wrk outputs, samples, summary.txt).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -39,7 +41,13 @@ minter="$root/target/release/examples/petition_proofs"
 
 out="$root/target/bench-tenants/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
-data=$(mktemp -d /tmp/civitas-tenants-bench.XXXXXX)
+if [ -n "${REUSE:-}" ]; then
+  data=$REUSE
+  mkdir -p "$data"
+  KEEP_DATA=1
+else
+  data=$(mktemp -d /tmp/civitas-tenants-bench.XXXXXX)
+fi
 chmod 755 "$data"
 export CIVITAS_DATA_DIR="$data" CIVITAS_THEMES_DIR="$root/themes" CIVITAS_LOG=warn
 unset CIVITAS_DATABASE_URL CIVITAS_CONFIG
@@ -76,44 +84,48 @@ done
 http_port=$(sed -n 's|^civitas: tenant sites on http://127.0.0.1:\([0-9]*\)$|\1|p' "$log")
 [ -n "$http_port" ] || { cat "$data/serve.err" >&2; fail "server did not start"; }
 
-stamp "creating $TENANTS tenants (proposals, petitions), two at a time"
-pids=()
-two_at_a_time() {
-  "$@" &
-  pids+=($!)
-  if [ "${#pids[@]}" -ge 2 ]; then wait "${pids[@]}"; pids=(); fi
-}
-create_tenant() {
-  "$bin" tenant create --slug "$(slug_of "$1")" --name "Ville $1" --host "$(slug_of "$1").test" \
-    --locale fr --module proposals --module petitions >/dev/null 2>>"$data/create.err" || true
-}
-for i in $(seq 0 $((TENANTS - 1))); do two_at_a_time create_tenant "$i"; done
-[ "${#pids[@]}" -eq 0 ] || wait "${pids[@]}"; pids=()
-for _ in $(seq 1 240); do
-  active=$(sql -c "SELECT count(*) FROM catalog.tenants WHERE status = 'active' AND slug LIKE 'multi%'")
-  [ "$active" = "$TENANTS" ] && break
-  sleep 0.5
-done
-[ "$active" = "$TENANTS" ] || { tail -n 20 "$data/create.err" >&2; fail "$active of $TENANTS tenants active"; }
+if [ -f "$data/sites.txt" ] && [ "$(wc -l <"$data/sites.txt")" -ge "$TENANTS" ]; then
+  stamp "reusing the $TENANTS tenants of $data"
+else
+  stamp "creating $TENANTS tenants (proposals, petitions), two at a time"
+  pids=()
+  two_at_a_time() {
+    "$@" &
+    pids+=($!)
+    if [ "${#pids[@]}" -ge 2 ]; then wait "${pids[@]}"; pids=(); fi
+  }
+  create_tenant() {
+    "$bin" tenant create --slug "$(slug_of "$1")" --name "Ville $1" --host "$(slug_of "$1").test" \
+      --locale fr --module proposals --module petitions >/dev/null 2>>"$data/create.err" || true
+  }
+  for i in $(seq 0 $((TENANTS - 1))); do two_at_a_time create_tenant "$i"; done
+  [ "${#pids[@]}" -eq 0 ] || wait "${pids[@]}"; pids=()
+  for _ in $(seq 1 240); do
+    active=$(sql -c "SELECT count(*) FROM catalog.tenants WHERE status = 'active' AND slug LIKE 'multi%'")
+    [ "$active" = "$TENANTS" ] && break
+    sleep 0.5
+  done
+  [ "$active" = "$TENANTS" ] || { tail -n 20 "$data/create.err" >&2; fail "$active of $TENANTS tenants active"; }
 
-stamp "content: a process with 20 proposals and an open petition in each tenant"
-seed_tenant() {
-  local s="t_$(slug_of "$1")"
-  sql -v schema="$s" -v users=10 -v proposals=20 -v supports=40 -v comments=20 -v seed="0.$1" \
-    -o /dev/null -f "$root/tests/load/participation/generate.sql"
-  sql -c "SET search_path TO $s;
-    INSERT INTO petition_types (title, threshold, period_days, sign_requires) VALUES ('{\"fr\": \"Pétition\"}', 100000000, 180, 'franceconnect_anonymous');
-    INSERT INTO petitions (type_id, author_id, title, body, body_text, state, threshold, submitted_at, published_at, signatures_end_at)
-    VALUES (1, 1, 'Ouvrir la bibliothèque le dimanche', '<p>Le dimanche aussi.</p>', 'Le dimanche aussi.', 'open', 100000000, now(), now(), now() + interval '180 days');" >/dev/null
-}
-for i in $(seq 0 $((TENANTS - 1))); do two_at_a_time seed_tenant "$i"; done
-[ "${#pids[@]}" -eq 0 ] || wait "${pids[@]}"; pids=()
-for i in $(seq 0 $((TENANTS - 1))); do
-  s="t_$(slug_of "$i")"
-  echo "$(slug_of "$i").test /processes/budget-participatif/f/$(sql -c "SELECT id FROM $s.components LIMIT 1")"
-done >"$data/sites.txt"
-sql -c "CHECKPOINT"
-stamp "content ready: $(sql -c "SELECT pg_size_pretty(pg_database_size('civitas'))")"
+  stamp "content: a process with 20 proposals and an open petition in each tenant"
+  seed_tenant() {
+    local s="t_$(slug_of "$1")"
+    sql -v schema="$s" -v users=10 -v proposals=20 -v supports=40 -v comments=20 -v seed="0.$1" \
+      -o /dev/null -f "$root/tests/load/participation/generate.sql"
+    sql -c "SET search_path TO $s;
+      INSERT INTO petition_types (title, threshold, period_days, sign_requires) VALUES ('{\"fr\": \"Pétition\"}', 100000000, 180, 'franceconnect_anonymous');
+      INSERT INTO petitions (type_id, author_id, title, body, body_text, state, threshold, submitted_at, published_at, signatures_end_at)
+      VALUES (1, 1, 'Ouvrir la bibliothèque le dimanche', '<p>Le dimanche aussi.</p>', 'Le dimanche aussi.', 'open', 100000000, now(), now(), now() + interval '180 days');" >/dev/null
+  }
+  for i in $(seq 0 $((TENANTS - 1))); do two_at_a_time seed_tenant "$i"; done
+  [ "${#pids[@]}" -eq 0 ] || wait "${pids[@]}"; pids=()
+  for i in $(seq 0 $((TENANTS - 1))); do
+    s="t_$(slug_of "$i")"
+    echo "$(slug_of "$i").test /processes/budget-participatif/f/$(sql -c "SELECT id FROM $s.components LIMIT 1")"
+  done >"$data/sites.txt"
+  sql -c "CHECKPOINT"
+  stamp "content ready: $(sql -c "SELECT pg_size_pretty(pg_database_size('civitas'))")"
+fi
 
 # Each page answers 200 on the last tenant before any run.
 last_host=$(awk 'END {print $1}' "$data/sites.txt")
