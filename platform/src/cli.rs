@@ -66,6 +66,44 @@ pub enum Command {
     /// Notifications.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
+    /// Back up every tenant (or those named) and the catalog into the file store;
+    /// `civitas backup list` shows what exists. See deploy/BACKUPS.md.
+    Backup(BackupArgs),
+    /// Restore one tenant from one of its backups, leaving every other tenant alone.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub command: Option<BackupCommand>,
+    /// Back up only these tenants (repeatable); default: every active or suspended one.
+    #[arg(long = "tenant")]
+    pub tenants: Vec<String>,
+    /// Leave the catalog out.
+    #[arg(long)]
+    pub no_catalog: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// The latest backup of each tenant and of the catalog, or every backup of one tenant.
+    List {
+        slug: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The tenant to restore.
+    pub slug: String,
+    /// `latest` (the default) or a backup id from `civitas backup list SLUG`.
+    #[arg(long, default_value = "latest")]
+    pub backup: String,
 }
 
 #[derive(Debug, Subcommand)]
