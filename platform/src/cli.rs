@@ -95,6 +95,14 @@ pub enum BackupCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Remove backups older than --keep-days, except each tenant's --keep-last latest
+    /// successful ones, and the file copies only they needed.
+    Prune {
+        #[arg(long, default_value_t = 30)]
+        keep_days: u32,
+        #[arg(long, default_value_t = 7)]
+        keep_last: u32,
+    },
 }
 
 #[derive(Debug, Args)]

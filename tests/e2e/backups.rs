@@ -290,3 +290,61 @@ fn metrics_show_each_tenants_last_successful_backup_and_those_without_one() {
     assert!(body.contains("civitas_backup_tenants_without_backup 1"), "{body}");
     assert!(!body.contains("civitas_backup_catalog_last_success_timestamp_seconds 0\n"));
 }
+
+#[test]
+fn pruning_keeps_recent_backups_and_the_latest_ones_and_removes_file_copies_nothing_lists() {
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let theta = seed(&db, "theta");
+    let cli = Cli::new(&tdb);
+    let (old_logo, new_logo) =
+        (BlobKey::new(theta.id, "spaces/old.png").unwrap(), BlobKey::new(theta.id, "spaces/new.png").unwrap());
+    cli.blobs().put(&old_logo, b"\x89PNG old").unwrap();
+    cli.ok(&["backup", "--tenant", "theta"]);
+    cli.blobs().delete(&old_logo).unwrap();
+    cli.blobs().put(&new_logo, b"\x89PNG new").unwrap();
+    cli.ok(&["backup", "--tenant", "theta"]);
+    cli.ok(&["backup", "--tenant", "theta"]);
+    let copies =
+        || std::fs::read_dir(cli.data.join("blobs").join(theta.id.to_string()).join("backups/files")).unwrap().count();
+    assert_eq!(copies(), 2);
+    // The two oldest tenant backups and every catalog backup are 40 days old.
+    tdb.conn()
+        .batch_execute(&format!(
+            "UPDATE catalog.backups SET started_at = started_at - interval '40 days'
+              WHERE tenant_id IS NULL OR id IN (SELECT id FROM catalog.backups WHERE tenant_id = '{}'
+                                                ORDER BY started_at LIMIT 2)",
+            theta.id
+        ))
+        .unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        k: String,
+    }
+    let oldest_key = diesel::sql_query(format!(
+        "SELECT manifest_key AS k FROM catalog.backups WHERE tenant_id = '{}' ORDER BY started_at LIMIT 1",
+        theta.id
+    ))
+    .get_result::<Key>(&mut tdb.conn())
+    .unwrap()
+    .k;
+
+    let out = cli.ok(&["backup", "prune", "--keep-days", "30", "--keep-last", "3"]);
+    assert!(out.contains("removed 0 backup(s) and 0 file copies"), "{out}");
+
+    let out = cli.ok(&["backup", "prune", "--keep-days", "30", "--keep-last", "1"]);
+    // Two of theta's, and the three catalog backups but the latest.
+    assert!(out.contains("removed 4 backup(s) and 1 file copies"), "{out}");
+    assert!(!cli.blob_path(&oldest_key).exists(), "the pruned backup's files are gone");
+    assert_eq!(copies(), 1, "the old image's copy went, the one the kept backup lists stays");
+    let left =
+        count(&mut tdb.conn(), &format!("SELECT count(*) AS n FROM catalog.backups WHERE tenant_id = '{}'", theta.id));
+    assert_eq!(left, 1);
+    assert_eq!(count(&mut tdb.conn(), "SELECT count(*) AS n FROM catalog.backups WHERE tenant_id IS NULL"), 1);
+    cli.ok(&["restore", "theta"]);
+    assert!(cli.blobs().get(&new_logo).unwrap().is_some());
+
+    let out = cli.run(&["backup", "prune", "--keep-last", "0"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--keep-last must be at least 1"));
+}

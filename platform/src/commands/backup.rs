@@ -1,5 +1,5 @@
-//! `civitas backup [--tenant SLUG]... [--no-catalog]`, `civitas backup list [SLUG]`
-//! and `civitas restore SLUG [--backup ID|latest]`.
+//! `civitas backup [--tenant SLUG]... [--no-catalog]`, `civitas backup list [SLUG]`,
+//! `civitas backup prune` and `civitas restore SLUG [--backup ID|latest]`.
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,8 +22,16 @@ fn blob_store(settings: &Settings) -> Arc<dyn BlobStore> {
 /// Backs up each tenant in turn, then the catalog; one failure does not stop the
 /// others, but makes the command fail at the end.
 pub fn run(settings: &Settings, args: BackupArgs) -> anyhow::Result<()> {
-    if let Some(BackupCommand::List { slug, json }) = args.command {
-        return list(settings, slug.as_deref(), json);
+    match args.command {
+        Some(BackupCommand::List { slug, json }) => return list(settings, slug.as_deref(), json),
+        Some(BackupCommand::Prune { keep_days, keep_last }) => {
+            let retention = backups::Retention::new(keep_days, keep_last)?;
+            let database = Database::open(settings)?;
+            let pruned = backups::prune_backups(&database.db, &*blob_store(settings), retention)?;
+            println!("removed {} backup(s) and {} file copies", pruned.backups, pruned.file_copies);
+            return Ok(());
+        }
+        None => {}
     }
     let wanted = args.tenants.iter().map(|s| TenantSlug::parse(s)).collect::<Result<Vec<_>, _>>()?;
     let database = Database::open(settings)?;

@@ -17,6 +17,7 @@
 //! restored rows point to, including those deleted since. The catalog row pins the
 //! manifest's SHA-256, the manifest pins every other blob's.
 mod back_up;
+mod prune;
 mod restore_tenant;
 mod status;
 mod table_sums;
@@ -27,6 +28,7 @@ use tenant_core::{DatabaseUrl, Db, Tenant};
 use uuid::Uuid;
 
 pub use back_up::{back_up_catalog, back_up_tenant, BackupOutcome};
+pub use prune::{prune_backups, Pruned, Retention};
 pub use restore_tenant::{restore_tenant, BackupChoice, RestoreOutcome};
 pub use status::{last_successes, list_backups, BackupRow, BackupsHealth};
 pub use table_sums::{table_sums, TableSum};
