@@ -119,6 +119,10 @@ fn restoring_one_tenant_brings_back_its_rows_and_files_and_leaves_the_other_tena
 
     let out = cli.ok(&["backup"]);
     assert!(out.contains("alpha: backup") && out.contains("beta: backup") && out.contains("catalog: backup"), "{out}");
+    // A server keeps serving both tenants across the restore (its pooled connections
+    // have prepared statements on alpha's old tables).
+    let app = TestApp::start(&tdb, TestConfig::default());
+    assert_eq!(get(app.http, "alpha.test", "/pages/kept-until-changed").status, 200);
 
     change_data(&tdb, &alpha, "alpha-later");
     change_data(&tdb, &beta, "beta-later");
@@ -126,6 +130,7 @@ fn restoring_one_tenant_brings_back_its_rows_and_files_and_leaves_the_other_tena
     cli.blobs().put(&BlobKey::new(alpha.id, "proposals/newer.pdf").unwrap(), b"%PDF newer").unwrap();
     let beta_changed = sums(&tdb, &beta);
     assert_ne!(sums(&tdb, &alpha), alpha_before, "the change must show in the checksums");
+    assert_eq!(get(app.http, "alpha.test", "/pages/kept-until-changed").status, 404);
 
     let out = cli.ok(&["restore", "alpha"]);
     assert!(out.contains("alpha: restored from backup"), "{out}");
@@ -143,9 +148,10 @@ fn restoring_one_tenant_brings_back_its_rows_and_files_and_leaves_the_other_tena
     let audited = count(&mut tdb.conn(), "SELECT count(*) AS n FROM catalog.audit_log WHERE action = 'tenant.restore'");
     assert_eq!(audited, 1);
 
-    // The restored tenant answers with its restored pages.
-    let app = TestApp::start(&tdb, TestConfig::default());
+    // The restored tenant answers with its restored pages, on the same server.
+    app.reload();
     assert_eq!(get(app.http, "alpha.test", "/pages/kept-until-changed").status, 200);
+    assert_eq!(get(app.http, "alpha.test", "/pages/alpha-later").status, 404);
     assert_eq!(get(app.http, "beta.test", "/pages/kept-until-changed").status, 404);
 }
 
