@@ -191,6 +191,12 @@ fn the_manifest_lists_checksums_that_match_the_stored_files_and_the_catalog_back
     assert!(c.tables.iter().any(|t| t.name == "tenants" && t.rows == 1), "{:?}", c.tables);
     assert_eq!(sha256_file(&cli.blob_path(&c.dump.key)), c.dump.sha256);
     assert!(BlobKey::parse_owned(gamma.id, &c.dump.key).is_err());
+    let nil_tenant =
+        tdb.conn().batch_execute(&format!("UPDATE catalog.tenants SET id = '{PLATFORM}' WHERE id = '{}'", gamma.id));
+    assert!(
+        nil_tenant.is_err_and(|e| e.to_string().contains("tenants_id_not_platform")),
+        "no tenant may take the platform's id"
+    );
 
     // A second backup stores an unchanged file only once.
     cli.ok(&["backup", "--tenant", "gamma", "--no-catalog"]);
