@@ -3,7 +3,8 @@
 
 - kustomization.yaml lists every manifest, and each exists and parses;
 - the kinds the operator needs are there: Deployment, Service, Ingress,
-  HorizontalPodAutoscaler, PodDisruptionBudget, and a Job running `civitas migrate`;
+  HorizontalPodAutoscaler, PodDisruptionBudget, a Job running `civitas migrate`, and a
+  CronJob running `civitas backup`;
 - the sites Deployment: readiness on /readyz and liveness on /healthz, on the port
   its `--ops` listens on; `--no-migrate`; a termination grace period longer than the
   server's 10 s shutdown deadline;
@@ -66,7 +67,7 @@ def help_of(sub):
 
 def check_container(where, c):
     args = c.get("args", [])
-    sub = tuple(a for a in args[:2] if not a.startswith("-") and a in ("serve", "migrate", "provision"))
+    sub = tuple(a for a in args[:2] if not a.startswith("-") and a in ("serve", "migrate", "provision", "backup"))
     if sub == ("provision",):
         sub = ("provision", "serve")
     if not sub:
@@ -89,6 +90,9 @@ for cm in of_kind("ConfigMap"):
 for d in of_kind("Deployment") + of_kind("Job"):
     for c in d["spec"]["template"]["spec"]["containers"]:
         check_container(f"{d['kind']} {d['metadata']['name']}", c)
+for cj in of_kind("CronJob"):
+    for c in cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]:
+        check_container(f"CronJob {cj['metadata']['name']}", c)
 
 sites = [d for d in of_kind("Deployment") if d["metadata"]["labels"].get("app.kubernetes.io/component") == "sites"]
 if len(sites) != 1:
@@ -137,6 +141,13 @@ else:
 jobs = [j for j in of_kind("Job") if j["spec"]["template"]["spec"]["containers"][0].get("args") == ["migrate"]]
 if not jobs:
     problem("no Job runs `civitas migrate`")
+backups = [
+    cj
+    for cj in of_kind("CronJob")
+    if cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0].get("args", [])[:1] == ["backup"]
+]
+if not backups:
+    problem("no CronJob runs `civitas backup`")
 
 for p in problems:
     print(f"FAIL - kubernetes: {p}")

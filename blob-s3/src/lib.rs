@@ -275,7 +275,8 @@ impl BlobStore for S3BlobStore {
         let mut keys = Vec::new();
         for (path, _) in self.list_prefix(prefix.clone())? {
             let name = path.strip_prefix(&prefix).unwrap_or(&path);
-            match BlobKey::new(tenant, name) {
+            // `listed`: the platform's own space (the nil id, backups of the catalog) too.
+            match BlobKey::listed(tenant, name) {
                 Ok(key) => keys.push(key),
                 // Not a name Civitas writes: someone else's object; leave it out.
                 Err(_) => tracing::warn!(object = %path, "an object with a name Civitas does not use is skipped"),
@@ -287,11 +288,10 @@ impl BlobStore for S3BlobStore {
 
     fn tenant_usage(&self, tenant: Uuid) -> CoreResult<u64> {
         let prefix = Self::tenant_prefix(tenant);
-        let exports = format!("{prefix}exports/");
         Ok(self
-            .list_prefix(prefix)?
+            .list_prefix(prefix.clone())?
             .into_iter()
-            .filter(|(path, _)| !path.starts_with(&exports))
+            .filter(|(path, _)| !tenant_core::blob::is_operator_copy(path.strip_prefix(&prefix).unwrap_or(path)))
             .map(|(_, size)| size)
             .sum())
     }

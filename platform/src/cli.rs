@@ -66,6 +66,52 @@ pub enum Command {
     /// Notifications.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
+    /// Back up every tenant (or those named) and the catalog into the file store;
+    /// `civitas backup list` shows what exists. See deploy/BACKUPS.md.
+    Backup(BackupArgs),
+    /// Restore one tenant from one of its backups, leaving every other tenant alone.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub command: Option<BackupCommand>,
+    /// Back up only these tenants (repeatable); default: every active or suspended one.
+    #[arg(long = "tenant")]
+    pub tenants: Vec<String>,
+    /// Leave the catalog out.
+    #[arg(long)]
+    pub no_catalog: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// The latest backup of each tenant and of the catalog, or every backup of one tenant.
+    List {
+        slug: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove backups older than --keep-days, except each tenant's --keep-last latest
+    /// successful ones, and the file copies only they needed.
+    Prune {
+        #[arg(long, default_value_t = 30)]
+        keep_days: u32,
+        #[arg(long, default_value_t = 7)]
+        keep_last: u32,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The tenant to restore.
+    pub slug: String,
+    /// `latest` (the default) or a backup id from `civitas backup list SLUG`.
+    #[arg(long, default_value = "latest")]
+    pub backup: String,
 }
 
 #[derive(Debug, Subcommand)]

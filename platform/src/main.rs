@@ -46,6 +46,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::notifications::send_digests(&resolve_settings(&cli, None)?)
         }
         Command::Secrets(platform::cli::SecretsCommand::GenerateKey { path }) => commands::secrets::generate(path),
+        Command::Backup(_) => {
+            let settings = resolve_settings(&cli, None)?;
+            let Command::Backup(args) = cli.command else { unreachable!() };
+            commands::backup::run(&settings, args)
+        }
+        Command::Restore(args) => commands::backup::restore(&resolve_settings(&cli, None)?, args),
         Command::Tenant(_) => {
             let settings = resolve_settings(&cli, None)?;
             let Command::Tenant(command) = cli.command else { unreachable!() };

@@ -33,6 +33,9 @@ pub struct Metrics {
     upgrade_done: IntGauge,
     upgrade_failed: IntGauge,
     tls_expiry: IntGaugeVec,
+    backup_last_success: IntGaugeVec,
+    backup_never: IntGauge,
+    backup_catalog_last_success: IntGauge,
 }
 
 impl Metrics {
@@ -111,6 +114,21 @@ impl Metrics {
             ),
             &["host"],
         )?;
+        let backup_last_success = IntGaugeVec::new(
+            Opts::new(
+                "civitas_backup_last_success_timestamp_seconds",
+                "When each tenant's last successful backup finished (civitas backup), Unix seconds.",
+            ),
+            &["tenant"],
+        )?;
+        let backup_never = IntGauge::new(
+            "civitas_backup_tenants_without_backup",
+            "Tenants (not being deleted) that have no successful backup yet.",
+        )?;
+        let backup_catalog_last_success = IntGauge::new(
+            "civitas_backup_catalog_last_success_timestamp_seconds",
+            "When the catalog's last successful backup finished, Unix seconds (0: never).",
+        )?;
         let build_info = IntGaugeVec::new(Opts::new("civitas_build_info", "Civitas build, value 1."), &["version"])?;
         build_info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
         registry.register(Box::new(requests.clone()))?;
@@ -131,6 +149,9 @@ impl Metrics {
         registry.register(Box::new(upgrade_done.clone()))?;
         registry.register(Box::new(upgrade_failed.clone()))?;
         registry.register(Box::new(tls_expiry.clone()))?;
+        registry.register(Box::new(backup_last_success.clone()))?;
+        registry.register(Box::new(backup_never.clone()))?;
+        registry.register(Box::new(backup_catalog_last_success.clone()))?;
         registry.register(Box::new(build_info))?;
         Ok(Self {
             registry,
@@ -152,6 +173,9 @@ impl Metrics {
             upgrade_done,
             upgrade_failed,
             tls_expiry,
+            backup_last_success,
+            backup_never,
+            backup_catalog_last_success,
         })
     }
 
@@ -169,7 +193,8 @@ impl Metrics {
     }
 
     /// The text exposition, with gauges read fresh from their sources.
-    /// `memory`: each in-memory cache's name, hits and misses.
+    /// `memory`: each in-memory cache's name, hits and misses. `backups`: the catalog's
+    /// record of them, when it could be read (the last values stay otherwise).
     pub fn render(
         &self,
         pool: PoolStatus,
@@ -177,6 +202,7 @@ impl Metrics {
         cache: &PageCache,
         memory: &[(&str, &std::sync::atomic::AtomicU64, &std::sync::atomic::AtomicU64)],
         certificates: &[(String, i64)],
+        backups: Option<&provisioning::backups::BackupsHealth>,
     ) -> String {
         use std::sync::atomic::Ordering;
         self.pool_connections.with_label_values(&["idle"]).set(i64::from(pool.idle));
@@ -198,6 +224,14 @@ impl Metrics {
         self.tls_expiry.reset();
         for (host, at) in certificates {
             self.tls_expiry.with_label_values(&[host]).set(*at);
+        }
+        if let Some(b) = backups {
+            self.backup_last_success.reset();
+            for (tenant, at) in &b.last_success {
+                self.backup_last_success.with_label_values(&[tenant]).set(*at);
+            }
+            self.backup_never.set(b.never_backed_up);
+            self.backup_catalog_last_success.set(b.catalog_last_success);
         }
         let mut out = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);

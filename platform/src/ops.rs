@@ -16,12 +16,23 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         ("place", &state.places.hits, &state.places.misses),
         ("fragment", &state.fragments.hits, &state.fragments.misses),
     ];
+    // Read from the catalog on each scrape (one small query); a slow or absent
+    // database leaves the last values rather than holding the scrape.
+    let db = state.db.clone();
+    let backups =
+        tokio::time::timeout(Duration::from_secs(2), web::block(move || provisioning::backups::last_successes(&db)))
+            .await;
+    let backups = match backups {
+        Ok(Ok(Ok(health))) => Some(health),
+        _ => None,
+    };
     let body = state.metrics.render(
         state.db.status(),
         &state.directory,
         &state.cache,
         &memory,
         &state.certificates.expiries(),
+        backups.as_ref(),
     );
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body)
 }

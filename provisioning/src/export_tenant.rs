@@ -151,7 +151,7 @@ fn build_archive(db: &Db, blobs: &dyn BlobStore, tenant: &Tenant) -> CoreResult<
     })?;
     let mut files = Vec::new();
     for key in blobs.list_tenant(tenant.id)? {
-        if key.name().starts_with("exports/") {
+        if tenant_core::blob::is_operator_copy(key.name()) {
             continue;
         }
         if let Some(bytes) = blobs.get(&key)? {
@@ -337,7 +337,7 @@ pub fn import_tenant(
     let tenant = crate::create_tenant::create_tenant(db, Arc::clone(&blobs), spec, actor)?;
     let loaded = load_data(db, &manifest.slug, &tenant.schema, &data).and_then(|()| {
         for (name, bytes) in &files {
-            if !name.starts_with("branding/logo") && !name.starts_with("exports/") {
+            if !name.starts_with("branding/logo") && !tenant_core::blob::is_operator_copy(name) {
                 blobs.put(&BlobKey::new(tenant.id, name)?, bytes)?;
             }
         }

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod console;
 pub mod create_tenant;
 pub mod delete_tenant;
@@ -18,6 +19,7 @@ pub mod invitation;
 pub mod jobs;
 pub mod mail_settings;
 mod migrate_tenants;
+pub mod pg_tools;
 pub mod set_tenant_status;
 mod spec;
 pub mod staff;

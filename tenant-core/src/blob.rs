@@ -15,9 +15,36 @@ pub struct BlobKey {
     name: String,
 }
 
+/// The owner id reserved for the platform's own files (the catalog's backups), under
+/// `00000000-0000-0000-0000-000000000000/`. No tenant can have it (a catalog CHECK
+/// refuses it), [`BlobKey::new`] and [`BlobKey::parse_owned`] refuse it, so no tenant
+/// route, which always names files through its own tenant's id, can reach these files.
+pub const PLATFORM: Uuid = Uuid::nil();
+
+/// Which of a tenant's files are the hosting company's copies rather than the
+/// tenant's own content: left out of its usage, exports and backups.
+pub fn is_operator_copy(name: &str) -> bool {
+    name.starts_with("exports/") || name.starts_with("backups/")
+}
+
 impl BlobKey {
-    /// `name` is segments of `[a-z0-9._-]` separated by `/`, none empty or `.`/`..`.
+    /// A tenant's file. `name` is segments of `[a-z0-9._-]` separated by `/`, none
+    /// empty or `.`/`..`. The platform's id ([`PLATFORM`]) is refused.
     pub fn new(tenant: Uuid, name: &str) -> CoreResult<Self> {
+        if tenant == PLATFORM {
+            return Err(CoreError::Invalid("the nil id names the platform's files, not a tenant's".into()));
+        }
+        Self::listed(tenant, name)
+    }
+
+    /// A file of the platform itself (catalog backups), in the reserved space.
+    pub fn platform(name: &str) -> CoreResult<Self> {
+        Self::listed(PLATFORM, name)
+    }
+
+    /// A key as a store lists it, for the tenant or the platform space alike; only
+    /// store implementations and backups use this, tenant code uses [`BlobKey::new`].
+    pub fn listed(owner: Uuid, name: &str) -> CoreResult<Self> {
         let ok = !name.is_empty()
             && name.len() <= 200
             && name.split('/').all(|seg| {
@@ -27,7 +54,7 @@ impl BlobKey {
                     && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
             });
         if ok {
-            Ok(Self { tenant, name: name.to_owned() })
+            Ok(Self { tenant: owner, name: name.to_owned() })
         } else {
             Err(CoreError::Invalid(format!("invalid file name {name:?}")))
         }
@@ -36,10 +63,18 @@ impl BlobKey {
     /// Parses a key as stored in the catalog (`<uuid>/<name>`), for the given owner only.
     pub fn parse_owned(tenant: Uuid, stored: &str) -> CoreResult<Self> {
         let (owner, name) = stored.split_once('/').ok_or_else(|| CoreError::Invalid("malformed file key".into()))?;
-        if owner != tenant.to_string() {
+        if tenant == PLATFORM || owner != tenant.to_string() {
             return Err(CoreError::NotFound("file not found".into()));
         }
         Self::new(tenant, name)
+    }
+
+    /// Parses a stored key of the platform's space (`00000000-…/<name>`).
+    pub fn parse_platform(stored: &str) -> CoreResult<Self> {
+        match stored.split_once('/') {
+            Some((owner, name)) if owner == PLATFORM.to_string() => Self::platform(name),
+            _ => Err(CoreError::NotFound("not a platform file".into())),
+        }
     }
 
     pub fn tenant(&self) -> Uuid {
@@ -68,7 +103,8 @@ pub trait BlobStore: Send + Sync {
     fn delete(&self, key: &BlobKey) -> CoreResult<()>;
     /// Removes every file of one tenant (purge).
     fn delete_tenant(&self, tenant: Uuid) -> CoreResult<()>;
-    /// Every file of one tenant, for exports.
+    /// Every file of one tenant (or of the platform, with [`PLATFORM`]), for exports
+    /// and backups.
     fn list_tenant(&self, tenant: Uuid) -> CoreResult<Vec<BlobKey>>;
     /// Checks that the store answers with its settings (at start: fail fast).
     fn check(&self) -> CoreResult<()> {
@@ -82,12 +118,12 @@ pub trait BlobStore: Send + Sync {
         let _ = (key, content_type, disposition);
         Ok(None)
     }
-    /// The bytes one tenant's files take, its own exports left out (they are the
-    /// hosting company's copies, not the tenant's plan).
+    /// The bytes one tenant's files take, its exports and backups left out (they are
+    /// the hosting company's copies, not the tenant's plan).
     fn tenant_usage(&self, tenant: Uuid) -> CoreResult<u64> {
         let mut total = 0u64;
         for key in self.list_tenant(tenant)? {
-            if key.name.starts_with("exports/") {
+            if is_operator_copy(&key.name) {
                 continue;
             }
             total += self.get(&key)?.map(|b| b.len() as u64).unwrap_or(0);
@@ -136,13 +172,13 @@ impl BlobStore for LocalBlobStore {
             Err(e) => return Err(CoreError::io("listing a tenant's files", e)),
         }
         names.sort();
-        names.iter().map(|n| BlobKey::new(tenant, n)).collect()
+        names.iter().map(|n| BlobKey::listed(tenant, n)).collect()
     }
 
     fn tenant_usage(&self, tenant: Uuid) -> CoreResult<u64> {
         let mut total = 0u64;
         for key in self.list_tenant(tenant)? {
-            if key.name.starts_with("exports/") {
+            if is_operator_copy(&key.name) {
                 continue;
             }
             match fs::metadata(self.path(&key)) {
@@ -236,6 +272,16 @@ mod tests {
         }
         let other = Uuid::new_v4();
         assert!(BlobKey::parse_owned(t, &format!("{other}/branding/logo.svg")).is_err());
+    }
+
+    #[test]
+    fn the_platform_space_is_out_of_every_tenants_reach() {
+        let catalog = BlobKey::platform("backups/x/catalog.dump").unwrap();
+        assert!(BlobKey::new(PLATFORM, "backups/x/catalog.dump").is_err());
+        assert!(BlobKey::parse_owned(PLATFORM, &catalog.to_stored()).is_err());
+        assert!(BlobKey::parse_owned(Uuid::new_v4(), &catalog.to_stored()).is_err());
+        assert_eq!(BlobKey::parse_platform(&catalog.to_stored()).unwrap(), catalog);
+        assert!(BlobKey::parse_platform(&BlobKey::new(Uuid::new_v4(), "a").unwrap().to_stored()).is_err());
     }
 
     #[test]

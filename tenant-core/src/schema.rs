@@ -136,6 +136,21 @@ pub mod catalog {
     }
 
     diesel::table! {
+        catalog.backups (id) {
+            id -> Uuid,
+            tenant_id -> Nullable<Uuid>,
+            slug -> Text,
+            status -> Text,
+            started_at -> Timestamptz,
+            finished_at -> Nullable<Timestamptz>,
+            manifest_key -> Nullable<Text>,
+            manifest_sha256 -> Nullable<Text>,
+            size_bytes -> Nullable<Int8>,
+            error -> Nullable<Text>,
+        }
+    }
+
+    diesel::table! {
         catalog.tenant_exports (id) {
             id -> Uuid,
             tenant_id -> Uuid,
@@ -179,6 +194,7 @@ pub mod catalog {
         }
     }
 
+    diesel::joinable!(backups -> tenants (tenant_id));
     diesel::joinable!(tenant_exports -> tenants (tenant_id));
     diesel::joinable!(tenant_identity_providers -> tenants (tenant_id));
     diesel::joinable!(staff_sessions -> staff_accounts (staff_id));
@@ -196,6 +212,7 @@ pub mod catalog {
         jobs,
         tenant_identity_providers,
         tenant_exports,
+        backups,
         tenant_keys,
         tenant_mail_settings,
         tenant_usage

@@ -3,6 +3,7 @@
 mod support;
 
 mod accounts;
+mod backups;
 mod budgets;
 mod cli;
 mod comments;

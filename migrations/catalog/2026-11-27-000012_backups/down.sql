@@ -1,0 +1,2 @@
+ALTER TABLE tenants DROP CONSTRAINT tenants_id_not_platform;
+DROP TABLE backups;
