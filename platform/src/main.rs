@@ -46,6 +46,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::notifications::send_digests(&resolve_settings(&cli, None)?)
         }
         Command::Secrets(platform::cli::SecretsCommand::GenerateKey { path }) => commands::secrets::generate(path),
+        Command::Cluster(_) => {
+            let settings = resolve_settings(&cli, None)?;
+            let Command::Cluster(command) = cli.command else { unreachable!() };
+            commands::cluster::run(&settings, command)
+        }
         Command::Tenant(_) => {
             let settings = resolve_settings(&cli, None)?;
             let Command::Tenant(command) = cli.command else { unreachable!() };

@@ -17,7 +17,7 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         ("fragment", &state.fragments.hits, &state.fragments.misses),
     ];
     let body = state.metrics.render(
-        state.db.status(),
+        &state.db.statuses(),
         &state.directory,
         &state.cache,
         &memory,

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod clusters;
 pub mod console;
 pub mod create_tenant;
 pub mod delete_tenant;
@@ -18,6 +19,8 @@ pub mod invitation;
 pub mod jobs;
 pub mod mail_settings;
 mod migrate_tenants;
+pub mod move_tenant;
+pub mod pg_tools;
 pub mod set_tenant_status;
 mod spec;
 pub mod staff;

@@ -1,4 +1,5 @@
 //! One file per subcommand.
+pub mod cluster;
 pub mod demo;
 mod demo_budgets;
 mod demo_participation;

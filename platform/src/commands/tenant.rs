@@ -2,9 +2,10 @@
 use anyhow::{bail, Context};
 use std::sync::Arc;
 
+use provisioning::move_tenant::{move_tenant, MoveOptions};
 use provisioning::{Actor, Logo, TenantSpec};
 use tenant_core::blob::LocalBlobStore;
-use tenant_core::names::TenantSlug;
+use tenant_core::names::{ClusterName, TenantSlug};
 use tenant_core::{catalog, Tenant, TenantStatus};
 
 use crate::cli::{CreateArgs, TenantCommand};
@@ -47,6 +48,21 @@ pub fn run(settings: &Settings, command: TenantCommand) -> anyhow::Result<()> {
         TenantCommand::Certificate { slug, host, cert, key, remove } => {
             certificate(settings, &slug, &host, if remove { None } else { cert.zip(key) })
         }
+        TenantCommand::Move { slug, cluster, pause_seconds } => {
+            let slug = TenantSlug::parse(&slug)?;
+            let cluster = ClusterName::parse(&cluster)?;
+            if !(0.0..=600.0).contains(&pause_seconds) {
+                bail!("--pause-seconds is 0 to 600");
+            }
+            let options = MoveOptions { pause: std::time::Duration::from_secs_f64(pause_seconds) };
+            let database = Database::open(settings)?;
+            let moved = move_tenant(&database.db, &slug, &cluster, options, &Actor::cli())?;
+            if !moved.old_copy_dropped {
+                eprintln!("warning: the old copy on cluster {} could not be dropped (see the log); drop schema t_{slug} there by hand", moved.from);
+            }
+            println!("{}", serde_json::to_string_pretty(&moved)?);
+            Ok(())
+        }
         TenantCommand::Suspend { slug } => set_status(settings, &slug, TenantStatus::Suspended),
         TenantCommand::Resume { slug } => set_status(settings, &slug, TenantStatus::Active),
     }
@@ -68,6 +84,7 @@ pub fn spec_from_args(settings: &Settings, args: &CreateArgs) -> anyhow::Result<
     if !settings.themes_dir.join(theme).join("templates").is_dir() && theme != "default" {
         bail!("unknown theme {theme:?}: no folder {}", settings.themes_dir.join(theme).display());
     }
+    spec.set_cluster(args.cluster.as_deref()).map_err(|e| anyhow::anyhow!("--cluster: {}", e.error))?;
     if let Some(path) = &args.logo {
         let bytes = std::fs::read(path).with_context(|| format!("reading the logo {}", path.display()))?;
         spec.logo = Some(Logo::parse(bytes)?);
