@@ -291,14 +291,15 @@ fn copy_schema(db: &Db, from: &ClusterName, to: &ClusterName, schema: &SchemaNam
         let _ = err.read_to_string(&mut dump_err);
     }
     let dumped = dump.wait().map_err(|e| CoreError::io("running pg_dump", e))?;
-    if !dumped.success() {
-        return Err(CoreError::Unavailable(format!("pg_dump failed: {}", dump_err.trim())));
-    }
+    // psql first: when it stops on an error, pg_dump fails too, on a closed pipe.
     if !restored.status.success() {
         return Err(CoreError::Unavailable(format!(
             "copying to cluster {to} failed: {}",
             String::from_utf8_lossy(&restored.stderr).trim()
         )));
+    }
+    if !dumped.success() {
+        return Err(CoreError::Unavailable(format!("pg_dump failed: {}", dump_err.trim())));
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ mod support;
 mod accounts;
 mod budgets;
 mod cli;
+mod clusters;
 mod comments;
 mod console;
 mod database_down;
