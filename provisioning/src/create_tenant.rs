@@ -133,7 +133,11 @@ pub fn check_available(conn: &mut PgConnection, spec: &TenantSpec) -> Result<(),
         return Err(field(format!("hosts[{index}]"), CoreError::Conflict(msg)));
     }
     if let Some(cluster) = &spec.cluster {
-        catalog::clusters::place(conn, Some(cluster)).map_err(|e| field("cluster".into(), e))?;
+        // An unknown cluster is a bad value in the request, not a missing resource.
+        catalog::clusters::place(conn, Some(cluster)).map_err(|e| match e {
+            CoreError::NotFound(m) => field("cluster".into(), CoreError::Invalid(m)),
+            e => field("cluster".into(), e),
+        })?;
     }
     Ok(())
 }

@@ -348,3 +348,74 @@ fn check_whole_and_writable(two: &Two, served: &Served, before: &[TableSum]) {
     wait_for("writes to be taken again", Duration::from_secs(10), || post(served.http, "stay.test").status != 503);
     assert_eq!(get(served.http, "stay.test", "/pages/page-3").status, 200);
 }
+
+#[test]
+fn the_staff_api_places_a_tenant_on_a_named_cluster_upgrades_it_there_and_moves_it() {
+    use crate::provisioning_api::{call, token, wait_for_job};
+    use crate::support::{TestApp, TestConfig};
+    use provisioning::auth::Scopes;
+
+    let tdb = TestDb::new();
+    let second = SecondDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let db = tdb.db(2);
+    provisioning::clusters::add(
+        &db,
+        &app.state.identity.keyring,
+        &tenant_core::names::ClusterName::parse("pg2").unwrap(),
+        &tenant_core::DatabaseUrl::new(second.url.clone()),
+        5,
+        &provisioning::Actor::system(),
+    )
+    .unwrap();
+    let write = token(&tdb, Scopes::READ_WRITE, chrono::Duration::days(1));
+
+    let bad = call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        &write,
+        r#"{"slug":"api2","name":"A","hosts":["api2.test"],"cluster":"Pg 2"}"#,
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(bad.json()["error"]["field"], "cluster");
+    let unknown = call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        &write,
+        r#"{"slug":"api2","name":"A","hosts":["api2.test"],"cluster":"pg9"}"#,
+    );
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert_eq!(unknown.json()["error"]["field"], "cluster");
+
+    let created = call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        &write,
+        r#"{"slug":"api2","name":"A","hosts":["api2.test"],"modules":["pages"],"cluster":"pg2"}"#,
+    );
+    assert_eq!(created.status, 202, "{}", created.body);
+    let job = wait_for_job(&app, &write, created.header("location").unwrap());
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["result"]["cluster"], "pg2");
+    assert!(has_schema(&mut second.conn(), "t_api2") && !has_schema(&mut tdb.conn(), "t_api2"));
+    app.reload();
+    assert_eq!(get(app.http, "api2.test", "/pages").status, 200);
+
+    // Upgrading every tenant reaches the schema on pg2.
+    let upgrade = call(&app, "POST", "/api/v1/upgrades", &write, r#"{"concurrency":2}"#);
+    assert_eq!(upgrade.status, 202, "{}", upgrade.body);
+    let job = wait_for_job(&app, &write, upgrade.header("location").unwrap());
+    assert_eq!(job["status"], "succeeded", "{job}");
+
+    let moved = call(&app, "POST", "/api/v1/tenants/api2/move", &write, r#"{"cluster":"main"}"#);
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.json()["moved"]["to"], "main");
+    assert!(has_schema(&mut tdb.conn(), "t_api2") && !has_schema(&mut second.conn(), "t_api2"));
+    let again = call(&app, "POST", "/api/v1/tenants/api2/move", &write, r#"{"cluster":"main"}"#);
+    assert_eq!(again.status, 422, "{}", again.body);
+    app.reload();
+    assert_eq!(get(app.http, "api2.test", "/pages").status, 200);
+}
