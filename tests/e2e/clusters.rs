@@ -350,7 +350,7 @@ fn check_whole_and_writable(two: &Two, served: &Served, before: &[TableSum]) {
 }
 
 #[test]
-fn the_staff_api_places_a_tenant_on_a_named_cluster_upgrades_it_there_and_moves_it() {
+fn the_staff_api_places_tenants_on_a_named_cluster_upgrades_exports_and_purges_them_there_and_moves_them() {
     use crate::provisioning_api::{call, token, wait_for_job};
     use crate::support::{TestApp, TestConfig};
     use provisioning::auth::Scopes;
@@ -410,6 +410,12 @@ fn the_staff_api_places_a_tenant_on_a_named_cluster_upgrades_it_there_and_moves_
     let job = wait_for_job(&app, &write, upgrade.header("location").unwrap());
     assert_eq!(job["status"], "succeeded", "{job}");
 
+    // An export reads the schema where it lives.
+    let started = call(&app, "POST", "/api/v1/tenants/api2/exports", &write, "");
+    assert_eq!(started.status, 202, "{}", started.body);
+    let job = wait_for_job(&app, &write, started.header("location").unwrap());
+    assert_eq!(job["status"], "succeeded", "{job}");
+
     let moved = call(&app, "POST", "/api/v1/tenants/api2/move", &write, r#"{"cluster":"main"}"#);
     assert_eq!(moved.status, 200, "{}", moved.body);
     assert_eq!(moved.json()["moved"]["to"], "main");
@@ -418,4 +424,19 @@ fn the_staff_api_places_a_tenant_on_a_named_cluster_upgrades_it_there_and_moves_
     assert_eq!(again.status, 422, "{}", again.body);
     app.reload();
     assert_eq!(get(app.http, "api2.test", "/pages").status, 200);
+
+    // A tenant purged on pg2 leaves no schema there.
+    let other = call(
+        &app,
+        "POST",
+        "/api/v1/tenants",
+        &write,
+        r#"{"slug":"gone","name":"G","hosts":["gone.test"],"cluster":"pg2"}"#,
+    );
+    assert_eq!(wait_for_job(&app, &write, other.header("location").unwrap())["status"], "succeeded");
+    assert!(has_schema(&mut second.conn(), "t_gone"));
+    let deleted = call(&app, "DELETE", "/api/v1/tenants/gone", &write, r#"{"export_waived":true,"retention_days":0}"#);
+    let job = wait_for_job(&app, &write, deleted.header("location").unwrap());
+    assert_eq!(job["result"]["purged"], true, "{job}");
+    assert!(!has_schema(&mut second.conn(), "t_gone"));
 }
