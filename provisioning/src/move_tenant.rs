@@ -20,8 +20,9 @@
 //!
 //! A failure before step 5 drops whatever reached the target and clears read-only:
 //! the tenant stays whole on its cluster, writable again. A move that crashed
-//! leaves the tenant read-only with `moving_to` set; running the move again (to any
-//! cluster) starts over. An advisory lock keeps two moves of one tenant apart.
+//! leaves the tenant read-only: with `moving_to` set (it died before the switch)
+//! running the move again (to any cluster) starts over; without (after the switch)
+//! running it again makes the tenant writable where it now is. An advisory lock keeps two moves of one tenant apart.
 use std::io::Read;
 use std::process::Stdio;
 use std::time::Duration;
@@ -98,6 +99,7 @@ pub fn move_tenant(
     if !locked.locked {
         return Err(CoreError::Conflict(format!("tenant {slug} is already being moved")));
     }
+    recover_switched(db, slug, actor)?;
     let (tenant, leftover) = start(db, slug, to, actor)?;
     let from = tenant.cluster.clone();
     if let Some(previous) = leftover.filter(|c| *c != from) {
@@ -134,6 +136,26 @@ pub fn move_tenant(
             Err(error)
         }
     }
+}
+
+/// A move that died after its switch left the tenant read-only on its new cluster
+/// (and maybe its old copy, which the `tenant.move` audit entry locates): writable
+/// again now, since no move runs (the caller holds the advisory lock).
+fn recover_switched(db: &Db, slug: &TenantSlug, actor: &Actor) -> CoreResult<()> {
+    db.catalog(|conn| {
+        let found: Option<(bool, Option<String>)> = tenants::table
+            .filter(tenants::slug.eq(slug.as_str()))
+            .select((tenants::read_only, tenants::moving_to))
+            .for_update()
+            .first(conn)
+            .optional()?;
+        if let Some((true, None)) = found {
+            tracing::warn!(tenant = %slug, "a move stopped after its switch: the tenant is writable again; its old copy may remain on the cluster it came from");
+            set_moving(conn, slug, false, None)?;
+            audit::record(conn, actor, "tenant.move_recovered", Some(slug.as_str()), None, None)?;
+        }
+        Ok(())
+    })
 }
 
 /// Checks the move and marks the tenant read-only; returns it and the target of a

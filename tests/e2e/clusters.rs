@@ -336,6 +336,16 @@ fn a_move_that_fails_leaves_the_tenant_whole_on_its_cluster_and_writable() {
         "SELECT count(*) AS n FROM catalog.audit_log WHERE target = 'stay' AND action = 'tenant.move_failed'",
     );
     assert_eq!(failures, 2);
+
+    // A move that died after its switch left the tenant read-only where it now is:
+    // running a move again makes it writable.
+    diesel::sql_query("UPDATE catalog.tenants SET read_only = true WHERE slug = 'stay'")
+        .execute(&mut two.tdb.conn())
+        .unwrap();
+    wait_for("writes to answer 503", Duration::from_secs(10), || post(served.http, "stay.test").status == 503);
+    let (ok, _, err) = two.civitas(&["tenant", "move", "stay", "--cluster", "main"]);
+    assert!(!ok && err.contains("already on cluster main"), "{err}");
+    check_whole_and_writable(&two, &served, &before);
     let _ = served.child.kill();
     let _ = served.child.wait();
 }

@@ -1,4 +1,4 @@
-//! `civitas tenant ...`: create, list, show, suspend, resume.
+//! `civitas tenant ...`: create, list, show, suspend, resume, move.
 use anyhow::{bail, Context};
 use std::sync::Arc;
 
@@ -131,10 +131,19 @@ fn print_json(tenant: &Tenant) -> anyhow::Result<()> {
 }
 
 fn print_table(tenants: &[Tenant]) {
-    println!("{:<20} {:<11} {:<30} {:<8} NAME", "SLUG", "STATUS", "PRIMARY HOST", "LOCALES");
+    println!("{:<20} {:<11} {:<12} {:<30} {:<8} NAME", "SLUG", "STATUS", "CLUSTER", "PRIMARY HOST", "LOCALES");
     for t in tenants {
         let locales: Vec<&str> = t.locales.iter().map(|l| l.as_str()).collect();
-        println!("{:<20} {:<11} {:<30} {:<8} {}", t.slug, t.status.as_str(), t.primary_host, locales.join(","), t.name);
+        let status = if t.read_only { format!("{} (ro)", t.status.as_str()) } else { t.status.as_str().to_owned() };
+        println!(
+            "{:<20} {:<11} {:<12} {:<30} {:<8} {}",
+            t.slug,
+            status,
+            t.cluster,
+            t.primary_host,
+            locales.join(","),
+            t.name
+        );
     }
     println!("{} tenant(s)", tenants.len());
 }
