@@ -120,14 +120,27 @@ struct OtherClusters {
     conns: HashMap<ClusterName, PgConnection>,
     /// When a cluster's connection last failed: retried after a pause.
     failed: HashMap<ClusterName, Instant>,
+    /// The clusters the directory places tenants on, and the reload they come from.
+    wanted: HashSet<ClusterName>,
+    seen_reload: Option<u64>,
 }
 
 impl OtherClusters {
     fn poll(&mut self, db: &Db, directory: &Directory, versions: &ContentVersions) {
-        let wanted: HashSet<ClusterName> =
-            directory.snapshot().tenants().iter().map(|t| t.cluster.clone()).filter(|c| !c.is_main()).collect();
-        self.conns.retain(|c, _| wanted.contains(c));
-        for cluster in wanted {
+        let reloads = directory.reload_count();
+        if self.seen_reload != Some(reloads) {
+            self.seen_reload = Some(reloads);
+            self.wanted = directory
+                .snapshot()
+                .tenants()
+                .iter()
+                .filter(|t| !t.cluster.is_main())
+                .map(|t| t.cluster.clone())
+                .collect();
+            let wanted = &self.wanted;
+            self.conns.retain(|c, _| wanted.contains(c));
+        }
+        for cluster in self.wanted.clone() {
             if !self.conns.contains_key(&cluster) {
                 if self.failed.get(&cluster).is_some_and(|at| at.elapsed() < Duration::from_secs(2)) {
                     continue;
