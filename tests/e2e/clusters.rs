@@ -68,8 +68,25 @@ impl Two {
         db
     }
 
-    fn serve(&self, label: &str) -> Served {
-        serve_process_with(&self.tdb.url, &[("CIVITAS_DATA_DIR", self.data.as_os_str())], &[], label)
+    fn serve(&self, label: &str) -> Serving {
+        Serving(serve_process_with(&self.tdb.url, &[("CIVITAS_DATA_DIR", self.data.as_os_str())], &[], label))
+    }
+}
+
+/// A `civitas serve` process, stopped when the test ends, failed or not.
+struct Serving(Served);
+
+impl std::ops::Deref for Serving {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.0
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.child.kill();
+        let _ = self.0.child.wait();
     }
 }
 
@@ -202,7 +219,7 @@ fn new_tenants_go_to_the_least_loaded_cluster_or_the_named_one_and_are_served_fr
 
     // Served from there: a page written on the second cluster shows on beta's site.
     add_marked_pages(&two.db(), "beta", 1);
-    let mut served = two.serve("clusters-serve");
+    let served = two.serve("clusters-serve");
     let page = get(served.http, "beta.test", "/pages/page-0");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Marked page 0 of beta"));
@@ -211,8 +228,7 @@ fn new_tenants_go_to_the_least_loaded_cluster_or_the_named_one_and_are_served_fr
     let metrics = get(served.ops, "127.0.0.1", "/metrics").body;
     assert!(metrics.contains("civitas_db_pool_max_connections{cluster=\"pg2\"}"), "{metrics}");
     assert!(metrics.contains("civitas_db_pool_max_connections{cluster=\"main\"}"), "{metrics}");
-    let _ = served.child.kill();
-    let _ = served.child.wait();
+    drop(served);
 
     // A cluster that holds tenants cannot be removed; an empty one can.
     let (ok, _, err) = two.civitas(&["cluster", "remove", "pg2"]);
@@ -231,7 +247,7 @@ fn moving_a_tenant_copies_every_row_keeps_serving_its_pages_and_drops_the_old_sc
     let before = table_sums(&mut two.tdb.conn(), "t_mover");
     assert!(before.iter().any(|t| t.name == "pages" && t.rows >= 300), "{before:?}");
 
-    let mut served = two.serve("clusters-move");
+    let served = two.serve("clusters-move");
     let page_before = get(served.http, "mover.test", "/pages/page-7");
     assert_eq!(page_before.status, 200);
     assert_ne!(post(served.http, "mover.test").status, 503);
@@ -278,8 +294,7 @@ fn moving_a_tenant_copies_every_row_keeps_serving_its_pages_and_drops_the_old_sc
     // What is written now lands on pg2.
     add_marked_pages(&two.db(), "mover", 301);
     assert_eq!(count(&mut two.second.conn(), "SELECT count(*) AS n FROM t_mover.pages WHERE slug = 'page-300'"), 1);
-    let _ = served.child.kill();
-    let _ = served.child.wait();
+    drop(served);
 
     let mut cat = two.tdb.conn();
     let audited = count(
@@ -300,7 +315,7 @@ fn a_move_that_fails_leaves_the_tenant_whole_on_its_cluster_and_writable() {
     two.create("stay", Some("main"));
     add_marked_pages(&two.db(), "stay", 20);
     let before = table_sums(&mut two.tdb.conn(), "t_stay");
-    let mut served = two.serve("clusters-fail");
+    let served = two.serve("clusters-fail");
 
     // A copy error half way: the target refuses to create tables.
     let mut target = two.second.conn();
@@ -346,11 +361,10 @@ fn a_move_that_fails_leaves_the_tenant_whole_on_its_cluster_and_writable() {
     let (ok, _, err) = two.civitas(&["tenant", "move", "stay", "--cluster", "main"]);
     assert!(!ok && err.contains("already on cluster main"), "{err}");
     check_whole_and_writable(&two, &served, &before);
-    let _ = served.child.kill();
-    let _ = served.child.wait();
+    drop(served);
 }
 
-fn check_whole_and_writable(two: &Two, served: &Served, before: &[TableSum]) {
+fn check_whole_and_writable(two: &Two, served: &Serving, before: &[TableSum]) {
     let row = tenant_row(two, "stay");
     assert_eq!(row.cluster.as_str(), "main");
     assert!(!row.read_only);
