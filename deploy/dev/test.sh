@@ -8,16 +8,19 @@ root=$(pwd)
 
 CIVITAS_SETUP_TESTS=1 bash deploy/dev/setup.sh
 
+# The tests' two PostgreSQL clusters (the second holds tenants placed on another
+# cluster), each started by the first test that needs it.
 stop_test_cluster() {
-  local data="$root/target/tmp/test-pg/data"
-  [ -f "$data/postmaster.pid" ] || return 0
-  local bin
+  local bin data
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$bin/pg_ctl" stop -D "$data" -m fast -w >/dev/null 2>&1 || true
-  else
-    "$bin/pg_ctl" stop -D "$data" -m fast -w >/dev/null 2>&1 || true
-  fi
+  for data in "$root/target/tmp/test-pg/data" "$root/target/tmp/test-pg2/data"; do
+    [ -f "$data/postmaster.pid" ] || continue
+    if [ "$(id -u)" -eq 0 ]; then
+      runuser -u postgres -- "$bin/pg_ctl" stop -D "$data" -m fast -w >/dev/null 2>&1 || true
+    else
+      "$bin/pg_ctl" stop -D "$data" -m fast -w >/dev/null 2>&1 || true
+    fi
+  done
 }
 trap stop_test_cluster EXIT
 

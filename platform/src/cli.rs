@@ -71,6 +71,41 @@ pub enum Command {
     Backup(BackupArgs),
     /// Restore one tenant from one of its backups, leaving every other tenant alone.
     Restore(RestoreArgs),
+    /// The PostgreSQL clusters tenants are placed on (`main` holds the catalog).
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Register a cluster (its URL is checked by connecting, then stored sealed with
+    /// the master key; it is never printed).
+    Add {
+        name: String,
+        /// postgresql://user:password@host:port/database
+        #[arg(long, env = "CIVITAS_CLUSTER_URL", hide_env_values = true)]
+        url: String,
+        /// How many tenants it is meant to hold.
+        #[arg(long)]
+        capacity: i32,
+    },
+    /// List clusters: name, tenants, capacity, status (no URL).
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a cluster's capacity, or open/close it to new tenants.
+    Set {
+        name: String,
+        #[arg(long)]
+        capacity: Option<i32>,
+        /// `open` (takes new tenants) or `closed` (keeps its own, takes no more).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Remove a cluster that holds no tenant.
+    Remove { name: String },
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +271,19 @@ pub enum TenantCommand {
         #[arg(long, conflicts_with_all = ["cert", "key"])]
         remove: bool,
     },
+    /// Move a tenant's schema to another database cluster. The tenant is read-only
+    /// meanwhile (writes answer 503, pages are served); on failure it stays whole on
+    /// its cluster and writable.
+    Move {
+        slug: String,
+        /// The cluster to move it to.
+        #[arg(long)]
+        cluster: String,
+        /// Seconds the serving processes get to see the read-only flag before the
+        /// copy, and the new cluster before the old copy is dropped.
+        #[arg(long, default_value_t = 2.0)]
+        pause_seconds: f64,
+    },
     /// Restore an export archive as a new tenant (all or nothing).
     Import {
         /// The `.tar.gz` downloaded from an export.
@@ -275,4 +323,7 @@ pub struct CreateArgs {
     /// A logo file (PNG, JPEG, WebP or SVG, at most 1 MiB).
     #[arg(long)]
     pub logo: Option<PathBuf>,
+    /// The database cluster to place it on (default: the least loaded open one).
+    #[arg(long)]
+    pub cluster: Option<String>,
 }

@@ -52,6 +52,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::backup::run(&settings, args)
         }
         Command::Restore(args) => commands::backup::restore(&resolve_settings(&cli, None)?, args),
+        Command::Cluster(_) => {
+            let settings = resolve_settings(&cli, None)?;
+            let Command::Cluster(command) = cli.command else { unreachable!() };
+            commands::cluster::run(&settings, command)
+        }
         Command::Tenant(_) => {
             let settings = resolve_settings(&cli, None)?;
             let Command::Tenant(command) = cli.command else { unreachable!() };

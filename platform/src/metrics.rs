@@ -5,6 +5,7 @@
 use prometheus::{
     Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
+use tenant_core::names::ClusterName;
 use tenant_core::{Directory, PoolStatus};
 
 use crate::page_cache::PageCache;
@@ -16,9 +17,9 @@ pub struct Metrics {
     /// Time to answer a request on the tenant listener.
     pub latency: Histogram,
     pool_connections: IntGaugeVec,
-    pool_max: IntGauge,
-    pool_waiting: IntGauge,
-    pool_failures: IntCounter,
+    pool_max: IntGaugeVec,
+    pool_waiting: IntGaugeVec,
+    pool_failures: IntCounterVec,
     tenants: IntGaugeVec,
     directory_reloads: IntCounter,
     directory_last_reload: IntGauge,
@@ -53,14 +54,23 @@ impl Metrics {
             .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
         )?;
         let pool_connections = IntGaugeVec::new(
-            Opts::new("civitas_db_pool_connections", "Database connections in the pool, by state."),
-            &["state"],
+            Opts::new("civitas_db_pool_connections", "Database connections in the pool, by cluster and state."),
+            &["cluster", "state"],
         )?;
-        let pool_max = IntGauge::new("civitas_db_pool_max_connections", "Largest size the pool may reach.")?;
-        let pool_waiting = IntGauge::new("civitas_db_pool_waiting", "Requests waiting for a database connection.")?;
-        let pool_failures = IntCounter::new(
-            "civitas_db_pool_checkout_failures_total",
-            "Times no database connection could be had in time.",
+        let pool_max = IntGaugeVec::new(
+            Opts::new("civitas_db_pool_max_connections", "Largest size the pool may reach, by cluster."),
+            &["cluster"],
+        )?;
+        let pool_waiting = IntGaugeVec::new(
+            Opts::new("civitas_db_pool_waiting", "Requests waiting for a database connection, by cluster."),
+            &["cluster"],
+        )?;
+        let pool_failures = IntCounterVec::new(
+            Opts::new(
+                "civitas_db_pool_checkout_failures_total",
+                "Times no database connection could be had in time, by cluster.",
+            ),
+            &["cluster"],
         )?;
         let tenants =
             IntGaugeVec::new(Opts::new("civitas_tenants", "Tenants in the directory, by status."), &["status"])?;
@@ -197,7 +207,7 @@ impl Metrics {
     /// record of them, when it could be read (the last values stay otherwise).
     pub fn render(
         &self,
-        pool: PoolStatus,
+        pools: &[(ClusterName, PoolStatus)],
         directory: &Directory,
         cache: &PageCache,
         memory: &[(&str, &std::sync::atomic::AtomicU64, &std::sync::atomic::AtomicU64)],
@@ -205,11 +215,16 @@ impl Metrics {
         backups: Option<&provisioning::backups::BackupsHealth>,
     ) -> String {
         use std::sync::atomic::Ordering;
-        self.pool_connections.with_label_values(&["idle"]).set(i64::from(pool.idle));
-        self.pool_connections.with_label_values(&["in_use"]).set(i64::from(pool.in_use));
-        self.pool_max.set(i64::from(pool.max_size));
-        self.pool_waiting.set(pool.waiting);
-        catch_up(&self.pool_failures, pool.checkout_failures);
+        // One series per cluster whose pool this process opened (the bounded set of
+        // clusters in the catalog).
+        for (cluster, pool) in pools {
+            let cluster = cluster.as_str();
+            self.pool_connections.with_label_values(&[cluster, "idle"]).set(i64::from(pool.idle));
+            self.pool_connections.with_label_values(&[cluster, "in_use"]).set(i64::from(pool.in_use));
+            self.pool_max.with_label_values(&[cluster]).set(i64::from(pool.max_size));
+            self.pool_waiting.with_label_values(&[cluster]).set(pool.waiting);
+            catch_up(&self.pool_failures.with_label_values(&[cluster]), pool.checkout_failures);
+        }
         for (status, n) in directory.snapshot().count_by_status() {
             self.tenants.with_label_values(&[status.as_str()]).set(n as i64);
         }

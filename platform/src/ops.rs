@@ -27,7 +27,7 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         _ => None,
     };
     let body = state.metrics.render(
-        state.db.status(),
+        &state.db.statuses(),
         &state.directory,
         &state.cache,
         &memory,

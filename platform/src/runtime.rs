@@ -38,6 +38,11 @@ impl Database {
             }
         };
         let db = Db::new(url, &settings.pool);
+        // Other clusters' URLs are sealed: they open with the master key, when there
+        // is one (there is none until a first cluster is added or a server started).
+        if settings.master_key_file.exists() {
+            db.set_keyring(Arc::new(keyring(settings)?));
+        }
         let conn = db.dedicated().context("connecting to PostgreSQL")?;
         let catalog_applied = migrations::run_catalog(conn)?;
         for version in &catalog_applied {
@@ -50,7 +55,9 @@ impl Database {
 /// Everything the HTTP layer shares, ready to serve.
 pub fn build_state(settings: &Settings, db: Db) -> anyhow::Result<AppState> {
     let themes = Themes::load(&settings.themes_dir)?;
-    let identity = Arc::new(Identity::new(db.clone(), Arc::new(keyring(settings)?), mailer(settings)?));
+    let keyring = Arc::new(keyring(settings)?);
+    db.set_keyring(Arc::clone(&keyring));
+    let identity = Arc::new(Identity::new(db.clone(), keyring, mailer(settings)?));
     let signatures = crate::modules::petitions::queue::SignatureQueue::new(db.clone());
     Ok(AppState {
         db,

@@ -1,6 +1,9 @@
 //! Creating a tenant, as a job with three steps:
 //! 1. `create`: in one transaction, the catalog rows (status `provisioning`), the
-//!    schema `t_<slug>`, the tenant migrations and the default pages;
+//!    schema `t_<slug>`, the tenant migrations and the default pages; on a cluster
+//!    other than `main`, the schema is committed there just before the catalog rows
+//!    (a failure between the two leaves a schema no tenant claims, which a retry or
+//!    [`CreateTenantJob::abandon`] drops);
 //! 2. `invite_admin`: when a first administrator's address was given, their account
 //!    and an invitation mailed to them ([`crate::invitation`]);
 //! 3. `activate`: status `active`, which the catalog trigger announces to every
@@ -19,7 +22,7 @@ use tenant_core::blob::{BlobKey, BlobStore};
 use tenant_core::catalog::{self, NewTenant};
 use tenant_core::content::pages::{self, PageInput};
 use tenant_core::migrations::{create_tenant_schema, TENANT};
-use tenant_core::names::{Color, HostName, Locale, ModuleName, TenantSlug, ThemeName};
+use tenant_core::names::{ClusterName, Color, HostName, Locale, ModuleName, TenantSlug, ThemeName};
 use tenant_core::schema::catalog::{tenant_hosts, tenants};
 use tenant_core::{CoreError, CoreResult, Db, Tenant, TenantStatus};
 use uuid::Uuid;
@@ -67,6 +70,9 @@ struct Payload {
     max_storage_bytes: Option<i64>,
     #[serde(default)]
     admin_email: Option<String>,
+    /// Chosen when the job is queued; older jobs have none (the main cluster).
+    #[serde(default)]
+    cluster: Option<String>,
 }
 
 impl Payload {
@@ -90,7 +96,12 @@ impl Payload {
             created_by_job: Some(job),
             max_users: self.max_users,
             max_storage_bytes: self.max_storage_bytes,
+            cluster: self.cluster()?,
         })
+    }
+
+    fn cluster(&self) -> CoreResult<ClusterName> {
+        self.cluster.as_deref().map_or_else(|| Ok(ClusterName::main()), ClusterName::parse)
     }
 }
 
@@ -121,6 +132,13 @@ pub fn check_available(conn: &mut PgConnection, spec: &TenantSpec) -> Result<(),
         let msg = format!("the host {host:?} is already used by tenant {owner:?}");
         return Err(field(format!("hosts[{index}]"), CoreError::Conflict(msg)));
     }
+    if let Some(cluster) = &spec.cluster {
+        // An unknown cluster is a bad value in the request, not a missing resource.
+        catalog::clusters::place(conn, Some(cluster)).map_err(|e| match e {
+            CoreError::NotFound(m) => field("cluster".into(), CoreError::Invalid(m)),
+            e => field("cluster".into(), e),
+        })?;
+    }
     Ok(())
 }
 
@@ -132,7 +150,10 @@ pub fn enqueue_create(
     actor: &Actor,
     max_attempts: i32,
 ) -> CoreResult<Uuid> {
-    db.catalog(|conn| check_available(conn, spec).map_err(|e| e.error))?;
+    let cluster = db.catalog(|conn| {
+        check_available(conn, spec).map_err(|e| e.error)?;
+        catalog::clusters::place(conn, spec.cluster.as_ref())
+    })?;
     let tenant_id = Uuid::new_v4();
     let logo_key = match &spec.logo {
         Some(logo) => {
@@ -156,6 +177,7 @@ pub fn enqueue_create(
         max_users: spec.max_users,
         max_storage_bytes: spec.max_storage_bytes,
         admin_email: spec.admin_email.clone(),
+        cluster: Some(cluster.as_str().to_owned()),
     };
     let payload = serde_json::to_value(&payload).map_err(|e| CoreError::Invalid(e.to_string()))?;
     let queued = db.catalog(|conn| {
@@ -226,8 +248,7 @@ impl JobHandler for CreateTenantJob {
         let payload: Payload = ctx.payload()?;
         let new = payload.to_new_tenant(ctx.job.id)?;
         let source = Boxed((self.migrations)());
-        ctx.step("create", |conn| {
-            catalog::insert_tenant(conn, &new)?;
+        let fill = |conn: &mut PgConnection| {
             let schema = new.slug.schema();
             create_tenant_schema(conn, &schema, source)?;
             tenant_core::migrations::with_schema(conn, &schema, |conn| {
@@ -237,6 +258,19 @@ impl JobHandler for CreateTenantJob {
                     }
                 }
                 Ok::<_, CoreError>(())
+            })
+        };
+        let db = ctx.db.clone();
+        ctx.step("create", |conn| {
+            catalog::insert_tenant(conn, &new)?;
+            if new.cluster.is_main() {
+                return fill(conn);
+            }
+            // The slug is ours (the insert above holds it), so a schema of that name
+            // on the target is a leftover of an earlier attempt of this job.
+            db.on_cluster(&new.cluster, |tconn| {
+                drop_schema(tconn, &new.slug.schema())?;
+                fill(tconn)
             })
         })?;
         let db = ctx.db.clone();
@@ -261,6 +295,21 @@ impl JobHandler for CreateTenantJob {
     fn abandon(&self, ctx: &mut JobContext) -> CoreResult<()> {
         let payload: Payload = ctx.payload()?;
         let job = ctx.job.id;
+        let cluster = payload.cluster()?;
+        let slug = TenantSlug::parse(&payload.slug)?;
+        if !cluster.is_main() {
+            // Ours unless the catalog gives that slug to another tenant (a later one).
+            let claimed: Option<Uuid> = ctx.db.catalog(|conn| {
+                Ok(tenants::table
+                    .filter(tenants::slug.eq(slug.as_str()).and(tenants::id.ne(payload.tenant_id)))
+                    .select(tenants::id)
+                    .first(conn)
+                    .optional()?)
+            })?;
+            if claimed.is_none() {
+                ctx.db.on_cluster(&cluster, |conn| drop_schema(conn, &slug.schema()))?;
+            }
+        }
         ctx.db.catalog(|conn| {
             let ours: Option<String> = tenants::table
                 .filter(tenants::id.eq(payload.tenant_id).and(tenants::created_by_job.eq(job)))
@@ -279,6 +328,11 @@ impl JobHandler for CreateTenantJob {
         }
         Ok(())
     }
+}
+
+fn drop_schema(conn: &mut PgConnection, schema: &tenant_core::names::SchemaName) -> CoreResult<()> {
+    diesel::sql_query(format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.quoted())).execute(conn)?;
+    Ok(())
 }
 
 /// The pages every French public body must publish, ready for the admins to complete.

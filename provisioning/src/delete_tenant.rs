@@ -7,7 +7,7 @@ use std::sync::Arc;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use tenant_core::blob::BlobStore;
-use tenant_core::names::{SchemaName, TenantSlug};
+use tenant_core::names::{ClusterName, SchemaName, TenantSlug};
 use tenant_core::schema::catalog::{tenant_exports, tenants};
 use tenant_core::{catalog, CoreError, CoreResult, Db, TenantStatus};
 use uuid::Uuid;
@@ -107,16 +107,32 @@ impl JobHandler for PurgeTenantJob {
 
     fn run(&self, ctx: &mut JobContext) -> CoreResult<serde_json::Value> {
         let payload: Payload = ctx.payload()?;
-        let status: Option<String> = ctx.db.catalog(|conn| {
-            Ok(tenants::table.find(payload.tenant_id).select(tenants::status).first(conn).optional()?)
+        let found: Option<(String, String)> = ctx.db.catalog(|conn| {
+            Ok(tenants::table
+                .find(payload.tenant_id)
+                .select((tenants::status, tenants::cluster))
+                .first(conn)
+                .optional()?)
         })?;
+        let (status, cluster) = match found {
+            Some((status, cluster)) => (Some(status), ClusterName::parse(&cluster)?),
+            None => (None, ClusterName::main()),
+        };
         if status.is_some() && status.as_deref() != Some(TenantStatus::Deleting.as_str()) && !ctx.is_done("drop") {
             // Resumed during its retention period: nothing to purge.
             return Ok(serde_json::json!({ "purged": false, "reason": "the deletion was cancelled" }));
         }
         let slug = payload.slug.clone();
+        let db = ctx.db.clone();
         ctx.step("drop", |conn| {
             let schema = SchemaName::parse(&format!("t_{slug}"))?;
+            if !cluster.is_main() {
+                // Committed there first: dropping an absent schema again is harmless.
+                db.on_cluster(&cluster, |tconn| {
+                    diesel::sql_query(format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.quoted())).execute(tconn)?;
+                    Ok(())
+                })?;
+            }
             diesel::sql_query(format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.quoted())).execute(conn)?;
             diesel::delete(tenants::table.find(payload.tenant_id)).execute(conn)?;
             audit::record(conn, &Actor::system(), "tenant.purge", Some(&slug), None, None)

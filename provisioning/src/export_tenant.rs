@@ -6,14 +6,12 @@
 //! An import creates a tenant under a new slug and hosts, then loads the data in one
 //! `psql` transaction; if that fails, the new tenant is removed again.
 use std::io::{Read, Write};
-use std::process::Command;
 use std::sync::Arc;
 
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tenant_core::blob::{BlobKey, BlobStore};
-use tenant_core::db::embedded::find_server_binaries;
 use tenant_core::names::{SchemaName, TenantSlug};
 use tenant_core::schema::catalog::{tenant_exports, tenants};
 use tenant_core::{catalog, CoreError, CoreResult, Db, Tenant};
@@ -21,6 +19,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::jobs::{self, JobContext, JobHandler, NewJob};
+use crate::pg_tools;
 use crate::spec::{Logo, TenantSpec};
 
 pub const KIND: &str = "export_tenant";
@@ -61,10 +60,6 @@ fn hex(bytes: &[u8]) -> String {
 
 fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
-}
-
-fn tool(name: &str) -> CoreResult<std::path::PathBuf> {
-    Ok(find_server_binaries()?.join(name))
 }
 
 pub fn enqueue_export(db: &Db, slug: &TenantSlug, actor: &Actor) -> CoreResult<Uuid> {
@@ -125,8 +120,7 @@ pub fn read_export(db: &Db, blobs: &dyn BlobStore, slug: &TenantSlug, id: Uuid) 
 /// Builds the archive in memory: manifest, data, files.
 fn build_archive(db: &Db, blobs: &dyn BlobStore, tenant: &Tenant) -> CoreResult<Vec<u8>> {
     let schema = tenant.schema.as_str();
-    let out = Command::new(tool("pg_dump")?)
-        .arg(format!("--dbname={}", db.url().expose()))
+    let out = pg_tools::command("pg_dump", &db.cluster_url(&tenant.cluster)?)?
         .args(["--data-only", "--no-owner", "--no-privileges", "--format=plain", "--schema", schema])
         .arg(format!("--exclude-table={schema}.__diesel_schema_migrations"))
         // Kept by triggers from the proposals as they are loaded back.
@@ -335,7 +329,7 @@ pub fn import_tenant(
         spec.logo = Some(Logo::parse(bytes.clone())?);
     }
     let tenant = crate::create_tenant::create_tenant(db, Arc::clone(&blobs), spec, actor)?;
-    let loaded = load_data(db, &manifest.slug, &tenant.schema, &data).and_then(|()| {
+    let loaded = load_data(db, &manifest.slug, &tenant, &data).and_then(|()| {
         for (name, bytes) in &files {
             if !name.starts_with("branding/logo") && !tenant_core::blob::is_operator_copy(name) {
                 blobs.put(&BlobKey::new(tenant.id, name)?, bytes)?;
@@ -354,8 +348,11 @@ pub fn import_tenant(
     });
     if let Err(e) = loaded {
         // All or nothing: the half-imported tenant goes.
-        let _ = db.catalog(|conn| {
+        let _ = db.on_cluster(&tenant.cluster, |conn| {
             diesel::sql_query(format!("DROP SCHEMA IF EXISTS {} CASCADE", tenant.schema.quoted())).execute(conn)?;
+            Ok(())
+        });
+        let _ = db.catalog(|conn| {
             diesel::delete(tenants::table.find(tenant.id)).execute(conn)?;
             Ok(())
         });
@@ -368,7 +365,8 @@ pub fn import_tenant(
 /// Loads a data-only dump taken from schema `t_<from>` into `target`, replacing
 /// whatever the tables hold (the default pages a new tenant starts with), in one
 /// transaction.
-fn load_data(db: &Db, from: &str, target: &SchemaName, data: &[u8]) -> CoreResult<()> {
+fn load_data(db: &Db, from: &str, tenant: &Tenant, data: &[u8]) -> CoreResult<()> {
+    let target = &tenant.schema;
     let source = SchemaName::parse(&format!("t_{from}"))?;
     let text = String::from_utf8(data.to_vec()).map_err(|_| CoreError::Invalid("data.sql is not UTF-8".into()))?;
     let (old, new) = (format!("{}.", source.as_str()), format!("{}.", target.as_str()));
@@ -389,8 +387,7 @@ fn load_data(db: &Db, from: &str, target: &SchemaName, data: &[u8]) -> CoreResul
     }
     let truncate = if tables.is_empty() { String::new() } else { format!("TRUNCATE {};\n", tables.join(", ")) };
     let script = format!("{truncate}{script}");
-    let mut child = Command::new(tool("psql")?)
-        .arg(format!("--dbname={}", db.url().expose()))
+    let mut child = pg_tools::command("psql", &db.cluster_url(&tenant.cluster)?)?
         .args(["--single-transaction", "--quiet", "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-f", "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())

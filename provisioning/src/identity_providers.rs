@@ -306,6 +306,8 @@ pub fn reseal_all(db: &Db, keyring: &Keyring) -> CoreResult<usize> {
         // Tenants' hashing keys and mail server passwords.
         count += tenant_core::catalog::keys::reseal_all(conn, keyring)?;
         count += tenant_core::mail::reseal_all(conn, keyring)?;
+        // Database cluster URLs.
+        count += tenant_core::catalog::clusters::reseal_all(conn, keyring)?;
         audit::record(
             conn,
             &Actor::cli(),

@@ -17,7 +17,7 @@ pub fn migrate_all(db: &Db, mut progress: impl FnMut(MigrationProgress<'_>)) -> 
     let tenants = db.catalog(catalog::load_all)?;
     let total = tenants.len();
     for (i, tenant) in tenants.iter().enumerate() {
-        let applied = db.catalog(|conn| run_tenant_in(conn, &tenant.schema, TENANT))?;
+        let applied = db.on_cluster(&tenant.cluster, |conn| run_tenant_in(conn, &tenant.schema, TENANT))?;
         progress(MigrationProgress { slug: tenant.slug.as_str(), index: i + 1, total, applied: &applied });
     }
     Ok(total)

@@ -8,11 +8,16 @@
 //! constraints, triggers, functions) in dependency order, from one snapshot, in a
 //! format every PostgreSQL operator can read and restore by hand with `pg_restore`,
 //! without Civitas. A home-made dump would have to re-derive all of that.
+//!
+//! A connection is given as `--dbname` without its password, which goes in
+//! `PGPASSWORD` instead: a process's arguments are visible to every local user, its
+//! environment only to its owner.
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use diesel::{PgConnection, RunQueryDsl};
+use tenant_core::db::embedded::find_server_binaries;
 use tenant_core::{CoreError, CoreResult, DatabaseUrl};
 
 /// Where the client programs of one PostgreSQL major version are.
@@ -80,8 +85,8 @@ impl PgTools {
     /// shows exactly what the caller's own queries in that transaction see.
     pub fn dump_schema(&self, url: &DatabaseUrl, schema: &str, snapshot: &str) -> CoreResult<Vec<u8>> {
         let mut cmd = self.command("pg_dump");
-        cmd.arg(format!("--dbname={}", url.expose()))
-            .args(["--format=custom", "--no-owner", "--no-privileges", "--lock-wait-timeout=60000"])
+        connect(&mut cmd, url);
+        cmd.args(["--format=custom", "--no-owner", "--no-privileges", "--lock-wait-timeout=60000"])
             .arg(format!("--schema={schema}"))
             .arg(format!("--snapshot={snapshot}"));
         run(cmd, None, "pg_dump")
@@ -99,15 +104,60 @@ impl PgTools {
     /// all of it happens, or none of it.
     pub fn run_in_one_transaction(&self, url: &DatabaseUrl, script: &[u8]) -> CoreResult<()> {
         let mut cmd = self.command("psql");
-        cmd.arg(format!("--dbname={}", url.expose())).args([
-            "--single-transaction",
-            "--quiet",
-            "--no-psqlrc",
-            "--set=ON_ERROR_STOP=1",
-            "--file=-",
-        ]);
+        connect(&mut cmd, url);
+        cmd.args(["--single-transaction", "--quiet", "--no-psqlrc", "--set=ON_ERROR_STOP=1", "--file=-"]);
         run(cmd, Some(script), "psql").map(|_| ())
     }
+}
+
+/// The path of a PostgreSQL program.
+pub fn tool(name: &str) -> CoreResult<PathBuf> {
+    Ok(find_server_binaries()?.join(name))
+}
+
+/// `name --dbname=<url>` ready for more arguments, the password kept out of them.
+pub fn command(name: &str, url: &DatabaseUrl) -> CoreResult<Command> {
+    let mut cmd = Command::new(tool(name)?);
+    connect(&mut cmd, url);
+    Ok(cmd)
+}
+
+/// Adds `--dbname=<url without password>` and the password in `PGPASSWORD`.
+fn connect(cmd: &mut Command, url: &DatabaseUrl) {
+    let (url, password) = split_password(url.expose());
+    cmd.arg(format!("--dbname={url}"));
+    if let Some(password) = password {
+        cmd.env("PGPASSWORD", password);
+    }
+}
+
+/// `postgresql://user:secret@host/db` → (`postgresql://user@host/db`, `secret`),
+/// percent-decoded as libpq would.
+fn split_password(url: &str) -> (String, Option<String>) {
+    let Some((scheme, rest)) = url.split_once("://") else { return (url.to_owned(), None) };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else { return (url.to_owned(), None) };
+    let Some((user, password)) = userinfo.split_once(':') else { return (url.to_owned(), None) };
+    (format!("{scheme}://{user}@{host}{tail}"), Some(percent_decode(password)))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Runs a tool, feeding `input` on its standard input from another thread (so a
@@ -168,5 +218,18 @@ mod tests {
         );
         assert!(qualified("t_a", "x\"; DROP").is_err());
         assert!(qualified("T", "users").is_err());
+    }
+
+    #[test]
+    fn passwords_leave_the_url_for_the_environment() {
+        assert_eq!(
+            split_password("postgresql://civitas:s%40cret@db.example:5432/civitas?sslmode=require"),
+            ("postgresql://civitas@db.example:5432/civitas?sslmode=require".to_owned(), Some("s@cret".to_owned()))
+        );
+        assert_eq!(
+            split_password("postgresql:///civitas?host=/run&user=postgres"),
+            ("postgresql:///civitas?host=/run&user=postgres".to_owned(), None)
+        );
+        assert_eq!(split_password("postgres://civitas@h/db"), ("postgres://civitas@h/db".to_owned(), None));
     }
 }

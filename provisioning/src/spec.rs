@@ -2,7 +2,7 @@
 use std::collections::BTreeMap;
 
 use tenant_core::blob::sniff_image;
-use tenant_core::names::{Color, HostName, Locale, ModuleName, TenantSlug, ThemeName};
+use tenant_core::names::{ClusterName, Color, HostName, Locale, ModuleName, TenantSlug, ThemeName};
 use tenant_core::CoreError;
 
 /// A logo as uploaded, already recognised as an image.
@@ -49,6 +49,8 @@ pub struct TenantSpec {
     pub max_storage_bytes: Option<i64>,
     /// Who gets the invitation to be the tenant's first administrator.
     pub admin_email: Option<String>,
+    /// The database cluster to place it on; `None`: the least loaded.
+    pub cluster: Option<ClusterName>,
 }
 
 /// An invalid value and the field it came in.
@@ -156,6 +158,7 @@ impl TenantSpec {
             max_users: None,
             max_storage_bytes: None,
             admin_email: None,
+            cluster: None,
         })
     }
 
@@ -168,6 +171,15 @@ impl TenantSpec {
     }
 
     /// Sets the first administrator's address (empty: none).
+    /// Places the tenant on the named database cluster (checked by the catalog).
+    pub fn set_cluster(&mut self, cluster: Option<&str>) -> Result<(), FieldError> {
+        self.cluster = match cluster.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => Some(at("cluster", ClusterName::parse(c))?),
+            None => None,
+        };
+        Ok(())
+    }
+
     pub fn set_admin_email(&mut self, email: Option<&str>) -> Result<(), FieldError> {
         self.admin_email = match email.map(str::trim).filter(|e| !e.is_empty()) {
             Some(e) => Some(at("admin_email", tenant_core::accounts::users::check_email(e))?),

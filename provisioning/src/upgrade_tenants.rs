@@ -2,11 +2,12 @@
 //! schema, N at a time, as a resumable job. A tenant's migrations and its "done"
 //! mark commit together; a tenant that fails is reported and the others go on; a
 //! resumed or retried job only touches the tenants not yet done.
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tenant_core::migrations::run_tenant_in;
-use tenant_core::names::SchemaName;
+use tenant_core::names::{ClusterName, SchemaName};
 use tenant_core::{catalog, CoreError, CoreResult, Db};
 use uuid::Uuid;
 
@@ -61,10 +62,21 @@ impl JobHandler for UpgradeTenantsJob {
         let tenants = ctx.db.catalog(catalog::load_all)?;
         let names: Vec<String> = tenants.iter().map(|t| format!("tenant:{}", t.slug)).collect();
         let factory = Arc::clone(&self.migrations);
+        let clusters: HashMap<String, ClusterName> =
+            tenants.iter().map(|t| (t.slug.as_str().to_owned(), t.cluster.clone())).collect();
+        let db = ctx.db.clone();
         let failures = ctx.steps_concurrently(&names, payload.concurrency, |conn, name| {
             let slug = name.trim_start_matches("tenant:");
             let schema = SchemaName::parse(&format!("t_{slug}"))?;
-            let applied = run_tenant_in(conn, &schema, Boxed(factory()))?;
+            // A tenant on another cluster is migrated there, in its own transaction,
+            // just before its mark commits here (migrations already applied are
+            // skipped if the mark is lost and the tenant runs again).
+            let applied = match clusters.get(slug) {
+                Some(cluster) if !cluster.is_main() => {
+                    db.on_cluster(cluster, |tconn| run_tenant_in(tconn, &schema, Boxed(factory())))?
+                }
+                _ => run_tenant_in(conn, &schema, Boxed(factory()))?,
+            };
             if !applied.is_empty() {
                 tracing::info!(tenant = slug, applied = %applied.join(", "), "tenant upgraded");
             }

@@ -21,6 +21,19 @@ pub mod catalog {
             purge_after -> Nullable<Timestamptz>,
             max_users -> Nullable<Int4>,
             max_storage_bytes -> Nullable<Int8>,
+            cluster -> Text,
+            read_only -> Bool,
+            moving_to -> Nullable<Text>,
+        }
+    }
+
+    diesel::table! {
+        catalog.clusters (name) {
+            name -> Text,
+            url_enc -> Nullable<Text>,
+            capacity -> Int4,
+            status -> Text,
+            created_at -> Timestamptz,
         }
     }
 
@@ -203,6 +216,7 @@ pub mod catalog {
     diesel::joinable!(tenant_modules -> tenants (tenant_id));
     diesel::allow_tables_to_appear_in_same_query!(
         tenants,
+        clusters,
         tenant_hosts,
         tenant_modules,
         staff_accounts,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 use crate::error::CoreError;
-use crate::names::{Color, HostName, Locale, ModuleName, SchemaName, TenantSlug, ThemeName};
+use crate::names::{ClusterName, Color, HostName, Locale, ModuleName, SchemaName, TenantSlug, ThemeName};
 
 /// Whether a tenant is served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -70,6 +70,10 @@ pub struct Tenant {
     pub max_users: Option<i32>,
     /// The plan's stored file space in bytes; `None`: no limit.
     pub max_storage_bytes: Option<i64>,
+    /// The database cluster holding the tenant's schema.
+    pub cluster: ClusterName,
+    /// Writes answer 503 while set (a move is copying the schema); pages are served.
+    pub read_only: bool,
 }
 
 impl Tenant {

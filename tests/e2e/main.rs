@@ -6,6 +6,7 @@ mod accounts;
 mod backups;
 mod budgets;
 mod cli;
+mod clusters;
 mod comments;
 mod console;
 mod database_down;

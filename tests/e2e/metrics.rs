@@ -21,9 +21,14 @@ fn metrics_count_requests_per_tenant_and_status_class() {
     assert!(body.contains(r#"civitas_http_requests_total{status_class="4xx",tenant="_none"} 1"#));
     assert!(body.contains("civitas_http_request_duration_seconds_bucket"));
     assert!(body.contains(r#"civitas_tenants{status="active"} 1"#));
-    assert!(body.contains("civitas_db_pool_max_connections 2") || body.contains("civitas_db_pool_max_connections 4"));
-    assert!(body.contains(r#"civitas_db_pool_connections{state="in_use"}"#));
-    assert!(body.contains("civitas_db_pool_waiting 0"));
+    // One series per database cluster; the catalog's is `main`.
+    assert!(
+        body.contains(r#"civitas_db_pool_max_connections{cluster="main"} 2"#)
+            || body.contains(r#"civitas_db_pool_max_connections{cluster="main"} 4"#),
+        "{body}"
+    );
+    assert!(body.contains(r#"civitas_db_pool_connections{cluster="main",state="in_use"}"#));
+    assert!(body.contains(r#"civitas_db_pool_waiting{cluster="main"} 0"#));
     // Every name the deploy/ dashboards use is exported (the certificates' expiry has
     // a line per served certificate only: tests/e2e/tls.rs checks it over TLS; the
     // backups' a line per backed-up tenant only: tests/e2e/backups.rs checks it).

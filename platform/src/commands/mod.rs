@@ -1,5 +1,6 @@
 //! One file per subcommand.
 pub mod backup;
+pub mod cluster;
 pub mod demo;
 mod demo_budgets;
 mod demo_participation;

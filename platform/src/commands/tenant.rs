@@ -1,8 +1,9 @@
-//! `civitas tenant ...`: create, list, show, suspend, resume.
+//! `civitas tenant ...`: create, list, show, suspend, resume, move.
 use anyhow::{bail, Context};
 
+use provisioning::move_tenant::{move_tenant, MoveOptions};
 use provisioning::{Actor, Logo, TenantSpec};
-use tenant_core::names::TenantSlug;
+use tenant_core::names::{ClusterName, TenantSlug};
 use tenant_core::{catalog, Tenant, TenantStatus};
 
 use crate::cli::{CreateArgs, TenantCommand};
@@ -45,6 +46,21 @@ pub fn run(settings: &Settings, command: TenantCommand) -> anyhow::Result<()> {
         TenantCommand::Certificate { slug, host, cert, key, remove } => {
             certificate(settings, &slug, &host, if remove { None } else { cert.zip(key) })
         }
+        TenantCommand::Move { slug, cluster, pause_seconds } => {
+            let slug = TenantSlug::parse(&slug)?;
+            let cluster = ClusterName::parse(&cluster)?;
+            if !(0.0..=600.0).contains(&pause_seconds) {
+                bail!("--pause-seconds is 0 to 600");
+            }
+            let options = MoveOptions { pause: std::time::Duration::from_secs_f64(pause_seconds) };
+            let database = Database::open(settings)?;
+            let moved = move_tenant(&database.db, &slug, &cluster, options, &Actor::cli())?;
+            if !moved.old_copy_dropped {
+                eprintln!("warning: the old copy on cluster {} could not be dropped (see the log); drop schema t_{slug} there by hand", moved.from);
+            }
+            println!("{}", serde_json::to_string_pretty(&moved)?);
+            Ok(())
+        }
         TenantCommand::Suspend { slug } => set_status(settings, &slug, TenantStatus::Suspended),
         TenantCommand::Resume { slug } => set_status(settings, &slug, TenantStatus::Active),
     }
@@ -66,6 +82,7 @@ pub fn spec_from_args(settings: &Settings, args: &CreateArgs) -> anyhow::Result<
     if !settings.themes_dir.join(theme).join("templates").is_dir() && theme != "default" {
         bail!("unknown theme {theme:?}: no folder {}", settings.themes_dir.join(theme).display());
     }
+    spec.set_cluster(args.cluster.as_deref()).map_err(|e| anyhow::anyhow!("--cluster: {}", e.error))?;
     if let Some(path) = &args.logo {
         let bytes = std::fs::read(path).with_context(|| format!("reading the logo {}", path.display()))?;
         spec.logo = Some(Logo::parse(bytes)?);
@@ -112,10 +129,19 @@ fn print_json(tenant: &Tenant) -> anyhow::Result<()> {
 }
 
 fn print_table(tenants: &[Tenant]) {
-    println!("{:<20} {:<11} {:<30} {:<8} NAME", "SLUG", "STATUS", "PRIMARY HOST", "LOCALES");
+    println!("{:<20} {:<11} {:<12} {:<30} {:<8} NAME", "SLUG", "STATUS", "CLUSTER", "PRIMARY HOST", "LOCALES");
     for t in tenants {
         let locales: Vec<&str> = t.locales.iter().map(|l| l.as_str()).collect();
-        println!("{:<20} {:<11} {:<30} {:<8} {}", t.slug, t.status.as_str(), t.primary_host, locales.join(","), t.name);
+        let status = if t.read_only { format!("{} (ro)", t.status.as_str()) } else { t.status.as_str().to_owned() };
+        println!(
+            "{:<20} {:<11} {:<12} {:<30} {:<8} {}",
+            t.slug,
+            status,
+            t.cluster,
+            t.primary_host,
+            locales.join(","),
+            t.name
+        );
     }
     println!("{} tenant(s)", tenants.len());
 }

@@ -1,6 +1,8 @@
 //! Host → tenant. Unknown host: a neutral 404 that names no tenant. Missing or
 //! malformed host: 400. Secondary host: 301 to the primary, same path and query.
-//! Suspended or provisioning tenant: 503 with a maintenance page.
+//! Suspended or provisioning tenant: 503 with a maintenance page. Read-only tenant
+//! (being moved to another database cluster): writes get 503 "try again in a
+//! moment", pages are served.
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -43,11 +45,16 @@ pub async fn resolve_tenant(
         req.extensions_mut().insert(found.tenant);
         return Ok(req.into_response(res));
     }
+    let write = !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
+    if write && found.tenant.read_only {
+        let res = read_only(&state, &req, &found.tenant);
+        req.extensions_mut().insert(found.tenant);
+        return Ok(req.into_response(res));
+    }
     // An administrator's change to spaces, phases, components, categories or members
     // reaches this server's place cache as soon as it is answered, before the
     // notification the database sends every server (content_versions).
-    let admin_write = !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD)
-        && req.path().starts_with("/admin/");
+    let admin_write = write && req.path().starts_with("/admin/");
     let schema = admin_write.then(|| found.tenant.schema.as_str().to_owned());
     req.extensions_mut().insert(found.tenant);
     req.extensions_mut().insert(host);
@@ -83,16 +90,32 @@ fn redirect_target(host: &RequestHost, tenant: &Tenant, uri: &actix_web::http::U
 }
 
 fn maintenance(state: &AppState, req: &ServiceRequest, tenant: &Tenant) -> HttpResponse {
+    unavailable(state, req, tenant, "errors/maintenance.html", "300")
+}
+
+/// A write to a tenant being moved: its schema is copied to another cluster, which
+/// takes seconds to minutes.
+fn read_only(state: &AppState, req: &ServiceRequest, tenant: &Tenant) -> HttpResponse {
+    unavailable(state, req, tenant, "errors/read_only.html", "10")
+}
+
+fn unavailable(
+    state: &AppState,
+    req: &ServiceRequest,
+    tenant: &Tenant,
+    template: &str,
+    retry_after: &'static str,
+) -> HttpResponse {
     let locale = negotiate(req.request(), tenant);
     let theme = state.themes.get(tenant.theme.as_str());
     let mut ctx = tenant_context(state, tenant, locale, req.path());
-    let mut res = match theme.render("errors/maintenance.html", &mut ctx) {
+    let mut res = match theme.render(template, &mut ctx) {
         Ok(body) => html(StatusCode::SERVICE_UNAVAILABLE, body),
         Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "maintenance page failed to render");
+            tracing::error!(error = format!("{e:#}"), template, "maintenance page failed to render");
             HttpResponse::ServiceUnavailable().body("503 Service Unavailable")
         }
     };
-    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("300"));
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(retry_after));
     res
 }

@@ -150,7 +150,7 @@ fn recorded(
 /// Backs up one tenant: its schema, its files, and a manifest.
 pub fn back_up_tenant(db: &Db, blobs: &dyn BlobStore, tenant: &Tenant) -> CoreResult<BackupOutcome> {
     recorded(db, Some(tenant), |id, started| {
-        let dumped = dump_in_snapshot(&tenant_database_url(db, tenant), tenant.schema.as_str())?;
+        let dumped = dump_in_snapshot(&tenant_database_url(db, tenant)?, tenant.schema.as_str())?;
         let base = folder(id, started);
         let dump_key = BlobKey::new(tenant.id, &format!("{base}/schema.dump"))?;
         blobs.put(&dump_key, &dumped.dump)?;

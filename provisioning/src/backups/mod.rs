@@ -91,10 +91,10 @@ pub struct TenantFile {
     pub stored: StoredFile,
 }
 
-/// The database holding `tenant`'s schema. The one place that answers it, so that
-/// placing tenants on several clusters changes this function only.
-pub fn tenant_database_url(db: &Db, _tenant: &Tenant) -> DatabaseUrl {
-    db.url().clone()
+/// The database holding `tenant`'s schema (its cluster's). The one place that answers it,
+/// for dumps and restores.
+pub fn tenant_database_url(db: &Db, tenant: &Tenant) -> tenant_core::CoreResult<DatabaseUrl> {
+    db.cluster_url(&tenant.cluster)
 }
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {

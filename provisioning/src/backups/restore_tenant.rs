@@ -85,7 +85,7 @@ pub fn restore_tenant(
             tenant.status.as_str()
         )));
     }
-    let url = tenant_database_url(db, &tenant);
+    let url = tenant_database_url(db, &tenant)?;
     let mut lock = PgConnection::establish(url.expose()).map_err(|e| CoreError::Unavailable(e.to_string()))?;
     take_restore_lock(&mut lock, &tenant)?;
     let tools = PgTools::for_server(&mut lock)?;
@@ -138,19 +138,20 @@ fn apply(
             files_restored += 1;
         }
     }
-    tools.run_in_one_transaction(&tenant_database_url(db, tenant), script).map_err(|e| {
+    tools.run_in_one_transaction(&tenant_database_url(db, tenant)?, script).map_err(|e| {
         CoreError::Invalid(format!(
             "the backup could not be restored, and tenant {} was left as it was: {e}",
             tenant.slug
         ))
     })?;
-    let migrations_applied = db.catalog(|conn| run_tenant_in(conn, &tenant.schema, TENANT)).map_err(|e| {
-        CoreError::Migration(format!(
-            "tenant {} was restored but migrating it to this version failed ({e}); \
+    let migrations_applied =
+        db.on_cluster(&tenant.cluster, |conn| run_tenant_in(conn, &tenant.schema, TENANT)).map_err(|e| {
+            CoreError::Migration(format!(
+                "tenant {} was restored but migrating it to this version failed ({e}); \
              run `civitas migrate`, then `civitas tenant resume {}`",
-            tenant.slug, tenant.slug
-        ))
-    })?;
+                tenant.slug, tenant.slug
+            ))
+        })?;
     for (name, bytes) in &checked.files {
         let key = BlobKey::new(tenant.id, name)?;
         if blobs.get(&key)?.is_none_or(|now| now != *bytes) {

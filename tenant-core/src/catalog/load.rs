@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::error::{CoreError, CoreResult};
-use crate::names::{Color, HostName, Locale, ModuleName, SchemaName, TenantSlug, ThemeName};
+use crate::names::{ClusterName, Color, HostName, Locale, ModuleName, SchemaName, TenantSlug, ThemeName};
 use crate::schema::catalog::{tenant_hosts, tenant_modules, tenants};
 use crate::tenant::{Tenant, TenantStatus};
 
@@ -28,6 +28,8 @@ struct TenantRow {
     created_at: chrono::DateTime<chrono::Utc>,
     max_users: Option<i32>,
     max_storage_bytes: Option<i64>,
+    cluster: String,
+    read_only: bool,
 }
 
 /// Every tenant with its hosts and modules, in three queries.
@@ -114,6 +116,8 @@ fn assemble(
             created_at: row.created_at,
             max_users: row.max_users,
             max_storage_bytes: row.max_storage_bytes,
+            cluster: ClusterName::parse(&row.cluster)?,
+            read_only: row.read_only,
         });
     }
     Ok(out)

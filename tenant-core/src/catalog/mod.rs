@@ -1,5 +1,6 @@
 //! Catalog rows: tenants, their hosts and modules.
 pub mod certificates;
+pub mod clusters;
 pub mod keys;
 mod load;
 mod write;

@@ -7,7 +7,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use uuid::Uuid;
 
 use crate::error::{CoreError, CoreResult};
-use crate::names::{Color, HostName, Locale, ModuleName, TenantSlug, ThemeName};
+use crate::names::{ClusterName, Color, HostName, Locale, ModuleName, TenantSlug, ThemeName};
 use crate::schema::catalog::{tenant_hosts, tenant_modules, tenants};
 use crate::tenant::TenantStatus;
 
@@ -29,6 +29,8 @@ pub struct NewTenant {
     pub created_by_job: Option<Uuid>,
     pub max_users: Option<i32>,
     pub max_storage_bytes: Option<i64>,
+    /// The database cluster its schema lives on.
+    pub cluster: ClusterName,
 }
 
 /// Inserts the tenant, its hosts and modules; a taken slug or host is a `Conflict`
@@ -69,6 +71,7 @@ pub fn insert_tenant(conn: &mut PgConnection, t: &NewTenant) -> CoreResult<()> {
             tenants::created_by_job.eq(t.created_by_job),
             tenants::max_users.eq(t.max_users),
             tenants::max_storage_bytes.eq(t.max_storage_bytes),
+            tenants::cluster.eq(t.cluster.as_str()),
         ))
         .execute(conn)
         .map_err(conflict_as_message)?;

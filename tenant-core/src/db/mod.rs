@@ -3,24 +3,28 @@
 //! Tenant work runs inside a transaction whose first statement scopes `search_path`
 //! to that tenant's schema with `set_config(.., true)`: the setting dies with the
 //! transaction, so nothing leaks to the next checkout of the pooled connection.
-//! Catalog work is a separate, explicit call.
+//! Catalog work is a separate, explicit call. Each database cluster has its own pool:
+//! a tenant's work goes to the cluster the catalog places it on.
 pub mod embedded;
 pub mod listener;
 mod pool;
 pub mod prepared;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::sql_types::Text;
 use diesel::{Connection, RunQueryDsl};
+use parking_lot::RwLock;
 
 use crate::error::{CoreError, CoreResult};
-use crate::names::SchemaName;
+use crate::names::{ClusterName, SchemaName};
+use crate::secrets::Keyring;
 use crate::tenant::Tenant;
 
 pub use pool::{Manager, TrackedConnection};
@@ -85,16 +89,15 @@ struct PoolCounters {
 
 /// The pool of connections to one PostgreSQL cluster.
 #[derive(Clone)]
-pub struct Db {
+struct ClusterPool {
     pool: r2d2::Pool<Manager>,
-    url: DatabaseUrl,
     counters: Arc<PoolCounters>,
 }
 
-impl Db {
+impl ClusterPool {
     /// Builds the pool without waiting for the database: a server can start (and say
     /// it is not ready) while PostgreSQL is still coming up.
-    pub fn new(url: DatabaseUrl, options: &PoolOptions) -> Self {
+    fn new(url: &DatabaseUrl, options: &PoolOptions) -> Self {
         let manager = Manager::new(url.expose().to_owned(), options.max_tenants_per_connection, options.max_lifetime);
         let pool = r2d2::Pool::builder()
             .max_size(options.size)
@@ -102,11 +105,7 @@ impl Db {
             .test_on_check_out(false)
             .connection_timeout(options.checkout_timeout)
             .build_unchecked(manager);
-        Self { pool, url, counters: Arc::default() }
-    }
-
-    pub fn url(&self) -> &DatabaseUrl {
-        &self.url
+        Self { pool, counters: Arc::default() }
     }
 
     fn checkout(&self) -> CoreResult<r2d2::PooledConnection<Manager>> {
@@ -119,13 +118,93 @@ impl Db {
         })
     }
 
-    /// Runs `f` in a transaction bound to `tenant`'s schema and nothing else.
+    fn status(&self) -> PoolStatus {
+        let state = self.pool.state();
+        PoolStatus {
+            size: state.connections,
+            idle: state.idle_connections,
+            in_use: state.connections.saturating_sub(state.idle_connections),
+            waiting: self.counters.waiting.load(Ordering::Relaxed).max(0),
+            max_size: self.pool.max_size(),
+            checkout_failures: self.counters.failures.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// What every clone of a [`Db`] shares: the pools of the other clusters, opened on
+/// first use, and the keyring their (sealed) URLs open with.
+struct Shared {
+    options: PoolOptions,
+    others: RwLock<HashMap<ClusterName, ClusterPool>>,
+    keyring: OnceLock<Arc<Keyring>>,
+}
+
+/// The connection pools: the main cluster's (which holds the catalog) and one per
+/// other cluster that holds tenants, each sized from the same [`PoolOptions`].
+#[derive(Clone)]
+pub struct Db {
+    main: ClusterPool,
+    url: DatabaseUrl,
+    shared: Arc<Shared>,
+}
+
+impl Db {
+    /// Builds the main pool without waiting for the database.
+    pub fn new(url: DatabaseUrl, options: &PoolOptions) -> Self {
+        let shared = Shared { options: options.clone(), others: RwLock::default(), keyring: OnceLock::new() };
+        Self { main: ClusterPool::new(&url, options), url, shared: Arc::new(shared) }
+    }
+
+    /// Gives every clone the keyring that opens other clusters' URLs (once; later
+    /// calls are ignored). Without it only the main cluster is reachable.
+    pub fn set_keyring(&self, keyring: Arc<Keyring>) {
+        let _ = self.shared.keyring.set(keyring);
+    }
+
+    /// The main cluster's URL.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// A cluster's URL: the main one, or the sealed one the catalog lists.
+    pub fn cluster_url(&self, cluster: &ClusterName) -> CoreResult<DatabaseUrl> {
+        if cluster.is_main() {
+            return Ok(self.url.clone());
+        }
+        let sealed = self.catalog(|conn| crate::catalog::clusters::sealed_url(conn, cluster))?;
+        let keyring = self.shared.keyring.get().ok_or_else(|| {
+            CoreError::Unavailable(format!("cluster {cluster}: no master key loaded to open its URL"))
+        })?;
+        crate::catalog::clusters::open_url(keyring, cluster, &sealed)
+    }
+
+    /// The pool of `cluster`, opened on first use. The main cluster takes no lock.
+    fn pool(&self, cluster: &ClusterName) -> CoreResult<ClusterPool> {
+        if cluster.is_main() {
+            return Ok(self.main.clone());
+        }
+        if let Some(pool) = self.shared.others.read().get(cluster) {
+            return Ok(pool.clone());
+        }
+        let url = self.cluster_url(cluster)?;
+        let mut others = self.shared.others.write();
+        Ok(others.entry(cluster.clone()).or_insert_with(|| ClusterPool::new(&url, &self.shared.options)).clone())
+    }
+
+    /// Closes the pool of a cluster that was removed from the catalog.
+    pub fn forget_cluster(&self, cluster: &ClusterName) {
+        self.shared.others.write().remove(cluster);
+    }
+
+    /// Runs `f` in a transaction bound to `tenant`'s schema and nothing else, on the
+    /// tenant's cluster.
     ///
     /// `BEGIN` and the scope go in one message (one round trip fewer on every
     /// request). `SET LOCAL` takes no bind parameter, so the schema goes in as an
     /// identifier: [`SchemaName`] admits only `t_[a-z0-9_]`, and it is quoted too.
     pub fn tenant<T>(&self, tenant: &Tenant, f: impl FnOnce(&mut PgConnection) -> CoreResult<T>) -> CoreResult<T> {
-        let mut pooled = self.checkout()?;
+        let mut pooled =
+            if tenant.cluster.is_main() { self.main.checkout()? } else { self.pool(&tenant.cluster)?.checkout()? };
         pooled.note_tenant(tenant.id);
         let conn = &mut pooled.conn;
         let begin = format!("BEGIN; SET LOCAL search_path TO {}", tenant.schema.quoted());
@@ -153,20 +232,31 @@ impl Db {
         tenant: &Tenant,
         f: impl FnOnce(&mut PgConnection, &str) -> CoreResult<T>,
     ) -> CoreResult<T> {
-        let mut pooled = self.checkout()?;
+        let mut pooled =
+            if tenant.cluster.is_main() { self.main.checkout()? } else { self.pool(&tenant.cluster)?.checkout()? };
         pooled.note_tenant(tenant.id);
         f(&mut pooled.conn, &tenant.schema.quoted())
     }
 
     /// Runs `f` in one transaction, with nothing but the catalog on the search path,
     /// for statements that name each of `tenants`' tables with its schema (see
-    /// [`Db::tenant_statement`]): several tenants' writes under one commit.
+    /// [`Db::tenant_statement`]): several tenants' writes under one commit. They must
+    /// all live on one cluster (group them by [`Tenant::cluster`] first).
     pub fn tenants_transaction<T>(
         &self,
         tenants: &[&Tenant],
         f: impl FnOnce(&mut PgConnection) -> CoreResult<T>,
     ) -> CoreResult<T> {
-        let mut pooled = self.checkout()?;
+        let Some(first) = tenants.first() else {
+            return self.main.checkout()?.conn.transaction(f);
+        };
+        if let Some(other) = tenants.iter().find(|t| t.cluster != first.cluster) {
+            return Err(CoreError::Invalid(format!(
+                "one transaction cannot span clusters {} and {}",
+                first.cluster, other.cluster
+            )));
+        }
+        let mut pooled = self.pool(&first.cluster)?.checkout()?;
         for tenant in tenants {
             pooled.note_tenant(tenant.id);
         }
@@ -175,7 +265,22 @@ impl Db {
 
     /// Runs `f` in a transaction on the catalog (the shared schema).
     pub fn catalog<T>(&self, f: impl FnOnce(&mut PgConnection) -> CoreResult<T>) -> CoreResult<T> {
-        let mut pooled = self.checkout()?;
+        let mut pooled = self.main.checkout()?;
+        pooled.conn.transaction(|conn| {
+            diesel::sql_query("SELECT set_config('search_path', 'catalog', true)").execute(conn)?;
+            f(conn)
+        })
+    }
+
+    /// Runs `f` in a transaction on `cluster`, for provisioning work that names a
+    /// tenant schema itself (creating, migrating, dropping it). On the main cluster
+    /// the catalog is on the search path; elsewhere nothing is.
+    pub fn on_cluster<T>(
+        &self,
+        cluster: &ClusterName,
+        f: impl FnOnce(&mut PgConnection) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        let mut pooled = self.pool(cluster)?.checkout()?;
         pooled.conn.transaction(|conn| {
             diesel::sql_query("SELECT set_config('search_path', 'catalog', true)").execute(conn)?;
             f(conn)
@@ -184,26 +289,35 @@ impl Db {
 
     /// A cheap round trip, for readiness checks.
     pub fn ping(&self) -> CoreResult<()> {
-        let mut pooled = self.checkout()?;
+        let mut pooled = self.main.checkout()?;
         diesel::sql_query("SELECT 1").execute(&mut pooled.conn)?;
         Ok(())
     }
 
+    /// The main cluster's pool counters.
     pub fn status(&self) -> PoolStatus {
-        let state = self.pool.state();
-        PoolStatus {
-            size: state.connections,
-            idle: state.idle_connections,
-            in_use: state.connections.saturating_sub(state.idle_connections),
-            waiting: self.counters.waiting.load(Ordering::Relaxed).max(0),
-            max_size: self.pool.max_size(),
-            checkout_failures: self.counters.failures.load(Ordering::Relaxed),
-        }
+        self.main.status()
     }
 
-    /// A connection outside the pool, for migrations and listening.
+    /// Every open pool's counters, the main cluster first.
+    pub fn statuses(&self) -> Vec<(ClusterName, PoolStatus)> {
+        let mut out = vec![(ClusterName::main(), self.main.status())];
+        let others = self.shared.others.read();
+        let mut rest: Vec<_> = others.iter().map(|(name, pool)| (name.clone(), pool.status())).collect();
+        rest.sort_by(|a, b| a.0.cmp(&b.0));
+        out.extend(rest);
+        out
+    }
+
+    /// A connection to the main cluster outside the pool, for migrations and listening.
     pub fn dedicated(&self) -> CoreResult<PgConnection> {
         PgConnection::establish(self.url.expose()).map_err(|e| CoreError::Unavailable(e.to_string()))
+    }
+
+    /// A connection to `cluster` outside the pool.
+    pub fn dedicated_on(&self, cluster: &ClusterName) -> CoreResult<PgConnection> {
+        let url = self.cluster_url(cluster)?;
+        PgConnection::establish(url.expose()).map_err(|e| CoreError::Unavailable(format!("cluster {cluster}: {e}")))
     }
 }
 

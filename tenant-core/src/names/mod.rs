@@ -1,4 +1,5 @@
 //! Parse-once newtypes: an invalid value never gets past its constructor.
+mod cluster;
 mod color;
 mod host;
 mod locale;
@@ -6,6 +7,7 @@ mod module;
 mod slug;
 mod theme;
 
+pub use cluster::ClusterName;
 pub use color::Color;
 pub use host::HostName;
 pub use locale::Locale;

@@ -3,6 +3,8 @@
 //! `CIVITAS_TEST_DATABASE_URL` (a superuser URL ending in a database name) points at
 //! an existing server; otherwise the tests start the embedded cluster in
 //! `target/tmp/test-pg` once and reuse it (`deploy/dev/test.sh` stops it afterwards).
+//! A second server, for tenants spread over several clusters, comes the same way from
+//! `CIVITAS_TEST_DATABASE_URL_2` or `target/tmp/test-pg2` ([`second_cluster`]).
 use std::sync::OnceLock;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -40,6 +42,55 @@ pub fn cluster() -> &'static Cluster {
         std::mem::forget(pg);
         Cluster { base }
     })
+}
+
+/// The second test server: another embedded cluster (its own data folder and socket),
+/// started on first use and stopped by the test script like the first.
+pub fn second_cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        if let Ok(url) = std::env::var("CIVITAS_TEST_DATABASE_URL_2") {
+            return Cluster { base: url };
+        }
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-pg2");
+        let pg = EmbeddedPostgres::start(&dir).expect("start the second embedded test cluster");
+        let base = pg.url();
+        std::mem::forget(pg);
+        Cluster { base }
+    })
+}
+
+/// An empty database of its own on the second server (a cluster tenants can be
+/// placed on: no catalog there); dropped with the value.
+pub struct SecondDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl SecondDb {
+    pub fn new() -> Self {
+        let cluster = second_cluster();
+        let name = format!("civitas_test2_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut cluster.admin()).expect("create test db");
+        let url = cluster.url_for(&name);
+        Self { name, url }
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url).expect("connect to the second test db")
+    }
+
+    /// Runs `sql` as superuser on the second server's `postgres` database.
+    pub fn admin(&self, sql: &str) {
+        diesel::sql_query(sql).execute(&mut second_cluster().admin()).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+impl Drop for SecondDb {
+    fn drop(&mut self) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .execute(&mut second_cluster().admin());
+    }
 }
 
 /// A database of its own, with the catalog migrated; dropped with the value.

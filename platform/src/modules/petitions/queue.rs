@@ -118,35 +118,45 @@ fn record(db: &Db, mut jobs: Vec<Job>, now: DateTime<Utc>) {
             groups.entry(job.tenant.id).or_default().push(job);
         }
         // Tenants in one order, so two batches' locks never wait on each other in a
-        // circle (rows within a tenant are written in order too).
-        let mut groups: Vec<Vec<Job>> = groups.into_values().collect();
-        groups.sort_by_key(|g| g[0].tenant.id);
+        // circle (rows within a tenant are written in order too). One commit spans
+        // only the tenants of one database cluster.
+        let mut by_cluster: HashMap<tenant_core::names::ClusterName, Vec<Vec<Job>>> = HashMap::new();
+        for group in groups.into_values() {
+            by_cluster.entry(group[0].tenant.cluster.clone()).or_default().push(group);
+        }
         let shard = random_shard();
-        let together = if groups.len() > 1 {
-            let tenants: Vec<&Tenant> = groups.iter().map(|g| &*g[0].tenant).collect();
-            db.tenants_transaction(&tenants, |conn| {
-                groups.iter().map(|g| sign_group(conn, g, shard, now)).collect::<CoreResult<Vec<_>>>()
-            })
-            .ok()
-        } else {
-            None
-        };
-        match together {
-            Some(outcomes) => {
-                for (group, outcome) in groups.into_iter().zip(outcomes) {
-                    answer(group, Ok(outcome));
-                }
+        for mut groups in by_cluster.into_values() {
+            groups.sort_by_key(|g| g[0].tenant.id);
+            record_on_one_cluster(db, groups, shard, now);
+        }
+    }
+}
+
+fn record_on_one_cluster(db: &Db, groups: Vec<Vec<Job>>, shard: i16, now: DateTime<Utc>) {
+    let together = if groups.len() > 1 {
+        let tenants: Vec<&Tenant> = groups.iter().map(|g| &*g[0].tenant).collect();
+        db.tenants_transaction(&tenants, |conn| {
+            groups.iter().map(|g| sign_group(conn, g, shard, now)).collect::<CoreResult<Vec<_>>>()
+        })
+        .ok()
+    } else {
+        None
+    };
+    match together {
+        Some(outcomes) => {
+            for (group, outcome) in groups.into_iter().zip(outcomes) {
+                answer(group, Ok(outcome));
             }
-            // One tenant, or several whose common commit failed: each on its own.
-            None => {
-                for group in groups {
-                    let tenant = Arc::clone(&group[0].tenant);
-                    let outcome = db.tenant_statement(&tenant, |conn, _| sign_group(conn, &group, shard, now));
-                    if let Err(e) = &outcome {
-                        tracing::warn!(tenant = %tenant.slug, error = %e, asks = group.len(), "signature batch failed");
-                    }
-                    answer(group, outcome);
+        }
+        // One tenant, or several whose common commit failed: each on its own.
+        None => {
+            for group in groups {
+                let tenant = Arc::clone(&group[0].tenant);
+                let outcome = db.tenant_statement(&tenant, |conn, _| sign_group(conn, &group, shard, now));
+                if let Err(e) = &outcome {
+                    tracing::warn!(tenant = %tenant.slug, error = %e, asks = group.len(), "signature batch failed");
                 }
+                answer(group, outcome);
             }
         }
     }

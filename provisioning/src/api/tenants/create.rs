@@ -31,6 +31,8 @@ struct CreateTenant {
     max_storage_mb: Option<i64>,
     /// The first administrator, invited by mail.
     admin_email: Option<String>,
+    /// The database cluster to place it on (absent: the least loaded).
+    cluster: Option<String>,
 }
 
 #[post("/tenants")]
@@ -58,6 +60,7 @@ pub async fn create_tenant(
     }
     spec.set_plan(req.max_users, req.max_storage_mb)?;
     spec.set_admin_email(req.admin_email.as_deref())?;
+    spec.set_cluster(req.cluster.as_deref())?;
     if let Some(encoded) = &req.logo_base64 {
         let bytes = data_encoding::BASE64
             .decode(encoded.trim().as_bytes())

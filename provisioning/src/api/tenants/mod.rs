@@ -7,6 +7,7 @@ mod exports;
 mod identity_providers;
 mod list;
 mod mail;
+mod move_tenant;
 mod show;
 mod update;
 
@@ -28,7 +29,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(certificates::put_certificate)
         .service(certificates::delete_certificate)
         .service(change_status::suspend_tenant)
-        .service(change_status::resume_tenant);
+        .service(change_status::resume_tenant)
+        .service(move_tenant::move_to_cluster);
 }
 
 /// The tenant slug of a route; anything that is not a valid slug names no tenant.
