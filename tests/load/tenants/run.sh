@@ -12,6 +12,7 @@
 #   bash tests/load/tenants/run.sh
 #   TENANTS=100 SIZES="10 100" DURATION=10s bash tests/load/tenants/run.sh   # a quick try
 #   CIVITAS_BIN=target/release/civitas bash tests/load/tenants/run.sh         # no build
+#   SERVE_ARGS="--page-cache-ms 0" bash tests/load/tenants/run.sh  # more `civitas serve` options
 #   REUSE=/tmp/tenants-data bash tests/load/tenants/run.sh   # keep the data folder and,
 #       when it already holds the tenants, skip their creation (to compare binaries)
 # Results: target/bench-tenants/<time>/ (wrk outputs, samples, summary.txt).
@@ -69,11 +70,12 @@ slug_of() { printf 'multi%04d' "$1"; }
   echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "postgresql: $(/usr/lib/postgresql/*/bin/postgres --version | tail -n 1)"
   echo "commit: $(git rev-parse --short HEAD) $(git log -1 --format=%s)$(git diff --quiet HEAD -- platform tenant-core themes migrations || echo ' (with uncommitted changes)')"
-  echo "wrk: -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up) per size; server: --workers 2 --pool-size $POOL"
+  echo "wrk: -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up) per size; server: --workers 2 --pool-size $POOL ${SERVE_ARGS:-}"
 } | tee "$out/machine.txt"
 
 log="$data/serve.out"
-"$bin" serve --http 127.0.0.1:0 --ops 127.0.0.1:0 --provisioning 127.0.0.1:0 --workers 2 --pool-size "$POOL" \
+# shellcheck disable=SC2086
+"$bin" serve --http 127.0.0.1:0 --ops 127.0.0.1:0 --provisioning 127.0.0.1:0 --workers 2 --pool-size "$POOL" ${SERVE_ARGS:-} \
   >"$log" 2>"$data/serve.err" &
 server_pid=$!
 for _ in $(seq 1 600); do
@@ -83,6 +85,11 @@ for _ in $(seq 1 600); do
 done
 http_port=$(sed -n 's|^civitas: tenant sites on http://127.0.0.1:\([0-9]*\)$|\1|p' "$log")
 [ -n "$http_port" ] || { cat "$data/serve.err" >&2; fail "server did not start"; }
+ops_port=$(sed -n 's|^civitas: ops on http://127.0.0.1:\([0-9]*\) .*$|\1|p' "$log")
+cache_counts() { # "<hits> <misses>" of the page cache so far
+  curl -s "http://127.0.0.1:$ops_port/metrics" |
+    awk '/^civitas_page_cache_hits_total/ {h = $2} /^civitas_page_cache_misses_total/ {m = $2} END {printf "%d %d\n", h, m}'
+}
 
 if [ -f "$data/sites.txt" ] && [ "$(wc -l <"$data/sites.txt")" -ge "$TENANTS" ]; then
   stamp "reusing the $TENANTS tenants of $data"
@@ -161,11 +168,14 @@ for n in $SIZES; do
   : >"$out/samples-$n.txt"
   sample "$server_pid" "$out/samples-$n.txt" &
   sampler_pid=$!
+  read -r hits0 misses0 < <(cache_counts)
   stamp "wrk on $n tenants"
   BENCH_N=$n BENCH_SITES_FILE="$data/sites.txt" BENCH_PROOFS_FILE="$data/proofs-$n.txt" BENCH_THREADS=$THREADS \
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/mixed.lua" "http://127.0.0.1:$http_port/" \
     >"$out/wrk-$n.txt"
   kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null || true; sampler_pid=""
+  read -r hits1 misses1 < <(cache_counts)
+  cache=$(awk -v h=$((hits1 - hits0)) -v m=$((misses1 - misses0)) 'BEGIN { if (h + m) printf "page cache %.0f %% hits", 100 * h / (h + m); else print "page cache unused" }')
   rps=$(awk '/^Requests\/sec/ {print $2}' "$out/wrk-$n.txt")
   p50=$(awk '$1 == "50%" {print $2}' "$out/wrk-$n.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$out/wrk-$n.txt")
@@ -175,7 +185,7 @@ for n in $SIZES; do
   max_conns=$(awk 'BEGIN {m = 0} $3 > m {m = $3} END {print m}' "$out/samples-$n.txt")
   rps_of[$n]=$rps
   printf '%-8s %12s %10s %10s %8s %14s %14s %s\n' "$n" "$rps" "$p50" "$p99" "${errors:-0}" "$peak_rss" "$max_conns" \
-    "$socket_errors" | tee -a "$out/summary.txt"
+    "$cache $socket_errors" | tee -a "$out/summary.txt"
 done
 
 small=$(echo "$SIZES" | awk '{print $1}')
