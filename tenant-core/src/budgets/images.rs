@@ -43,11 +43,7 @@ const COLUMNS: &str = "i.id, i.project_id, i.blob_key, i.alt, i.position";
 
 /// A text alternative as stored: one line, at most [`ALT_MAX_CHARS`].
 pub fn check_alt(alt: &str) -> CoreResult<String> {
-    let alt = alt.split_whitespace().collect::<Vec<_>>().join(" ");
-    if alt.chars().count() > ALT_MAX_CHARS {
-        return Err(CoreError::Invalid(format!("image_alt: at most {ALT_MAX_CHARS} characters")));
-    }
-    Ok(alt)
+    super::projects::one_line("image_alt", alt, ALT_MAX_CHARS)
 }
 
 /// One project's images, in order.

@@ -95,13 +95,6 @@ pub fn check(input: &ProjectInput) -> CoreResult<Checked> {
     if !(0..=MAX_AMOUNT).contains(&input.amount) {
         return Err(CoreError::Invalid("amount: zero or more".into()));
     }
-    let one_line = |field: &str, value: &str, max: usize| -> CoreResult<String> {
-        let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
-        if v.chars().count() > max {
-            return Err(CoreError::Invalid(format!("{field}: at most {max} characters")));
-        }
-        Ok(v)
-    };
     Ok(Checked {
         title,
         description,
@@ -109,6 +102,16 @@ pub fn check(input: &ProjectInput) -> CoreResult<Checked> {
         category: one_line("category", &input.category, 200)?,
         address: one_line("address", &input.address, 300)?,
     })
+}
+
+/// A one-line field as stored: spaces collapsed, at most `max` characters; the error
+/// names the field.
+pub(super) fn one_line(field: &str, value: &str, max: usize) -> CoreResult<String> {
+    let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if v.chars().count() > max {
+        return Err(CoreError::Invalid(format!("{field}: at most {max} characters")));
+    }
+    Ok(v)
 }
 
 /// Adds a project at the end of a budget; it gets the next free numeric PaBuLib id.
