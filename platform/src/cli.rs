@@ -223,6 +223,12 @@ pub struct ServeArgs {
     /// Database connections in the pool (default: two per core, 4 to 32).
     #[arg(long, env = "CIVITAS_POOL_SIZE")]
     pub pool_size: Option<u32>,
+    /// Distinct tenants a pooled connection may serve before it is replaced (default
+    /// 1000). Each PostgreSQL backend keeps about 0.4 MB of catalog cache per tenant
+    /// it has served; a replaced one starts cold, so below the tenants a cluster holds
+    /// throughput drops (BENCHMARKS.md, "Many tenants").
+    #[arg(long, env = "CIVITAS_POOL_MAX_TENANTS")]
+    pub pool_max_tenants: Option<usize>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "CIVITAS_WORKERS")]
     pub workers: Option<usize>,

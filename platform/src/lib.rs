@@ -41,8 +41,12 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
     // server's threads preempt one another on the same cores, and lengthen the slowest
     // requests (BENCHMARKS.md, "Participation core": 8 against 4 on 2 cores).
     let pool_size = serve.and_then(|s| s.pool_size).or(file.pool_size).unwrap_or_else(|| default_pool_size(cores));
-    if pool_size == 0 || workers == 0 {
-        anyhow::bail!("pool size and workers must be at least 1");
+    let pool_max_tenants = serve
+        .and_then(|s| s.pool_max_tenants)
+        .or(file.pool_max_tenants)
+        .unwrap_or(tenant_core::DEFAULT_MAX_TENANTS_PER_CONNECTION);
+    if pool_size == 0 || workers == 0 || pool_max_tenants == 0 {
+        anyhow::bail!("pool size, pool max tenants and workers must be at least 1");
     }
     let trusted = match serve {
         Some(s) if !s.trusted_proxies.is_empty() => s.trusted_proxies.clone(),
@@ -71,7 +75,7 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
             .or(file.provisioning_addr)
             .unwrap_or_else(|| "127.0.0.1:8081".into()),
         trusted_proxies: trusted,
-        pool: PoolOptions { size: pool_size, ..PoolOptions::default() },
+        pool: PoolOptions { size: pool_size, max_tenants_per_connection: pool_max_tenants, ..PoolOptions::default() },
         workers,
         site_scheme: match cli.site_scheme.clone().or(file.site_scheme).as_deref() {
             None | Some("https") => "https".into(),
@@ -100,4 +104,28 @@ pub fn resolve_settings(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<
 /// The database pool's size when none is set: two connections per core, 4 to 32.
 pub fn default_pool_size(cores: usize) -> u32 {
     (cores.saturating_mul(2)).clamp(4, 32) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::Command;
+
+    fn resolved(args: &[&str]) -> anyhow::Result<Settings> {
+        let cli = Cli::try_parse_from(args).expect("arguments parse");
+        let Command::Serve(serve) = &cli.command else { panic!("not a serve command") };
+        resolve_settings(&cli, Some(serve))
+    }
+
+    #[test]
+    fn a_pooled_connection_serves_a_thousand_tenants_unless_told_otherwise() {
+        let settings = resolved(&["civitas", "serve"]).unwrap();
+        assert_eq!(settings.pool.max_tenants_per_connection, 1000);
+        let settings = resolved(&["civitas", "serve", "--pool-max-tenants", "250"]).unwrap();
+        assert_eq!(settings.pool.max_tenants_per_connection, 250);
+        let error = resolved(&["civitas", "serve", "--pool-max-tenants", "0"]).unwrap_err();
+        assert!(error.to_string().contains("pool max tenants"), "{error}");
+    }
 }

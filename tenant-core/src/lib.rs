@@ -37,7 +37,7 @@ pub mod space_events;
 pub mod spaces;
 pub mod tenant;
 
-pub use db::{DatabaseUrl, Db, PoolOptions, PoolStatus};
+pub use db::{DatabaseUrl, Db, PoolOptions, PoolStatus, DEFAULT_MAX_TENANTS_PER_CONNECTION};
 pub use directory::{Directory, HostMatch};
 pub use error::{CoreError, CoreResult};
 pub use tenant::{Tenant, TenantStatus};

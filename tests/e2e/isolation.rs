@@ -137,3 +137,40 @@ fn a_statement_kept_prepared_reads_the_current_tenants_rows_after_a_switch() {
         .unwrap();
     assert_eq!(kept, 1);
 }
+
+/// The connection serving `tenant` now: its backend's process id.
+fn backend_of(db: &tenant_core::Db, tenant: &tenant_core::Tenant) -> i32 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    db.tenant(tenant, |conn| Ok(diesel::sql_query("SELECT pg_backend_pid() AS pid").get_result::<Pid>(conn)?.pid))
+        .unwrap()
+}
+
+#[test]
+fn a_pooled_connection_is_replaced_once_it_has_served_more_tenants_than_its_bound() {
+    let tdb = TestDb::new();
+    let setup = tdb.db(1);
+    let all: Vec<_> =
+        (0..4).map(|i| tenants::create(&setup, &format!("bound{i}"), &[&format!("bound{i}.test")], &[])).collect();
+    let db = tenant_core::Db::new(
+        tenant_core::DatabaseUrl::new(tdb.url.clone()),
+        &tenant_core::PoolOptions { size: 1, max_tenants_per_connection: 3, ..Default::default() },
+    );
+    // Three tenants, again and again: the one connection stays.
+    let first = backend_of(&db, &all[0]);
+    for _ in 0..3 {
+        for tenant in &all[..3] {
+            assert_eq!(backend_of(&db, tenant), first, "replaced while within its bound");
+        }
+    }
+    // A fourth tenant passes the bound: that transaction still runs on it, and the
+    // connection is closed when it comes back, so the next one is a new backend.
+    assert_eq!(backend_of(&db, &all[3]), first);
+    let second = backend_of(&db, &all[0]);
+    assert_ne!(second, first, "still the same backend after serving four tenants");
+    assert_eq!(backend_of(&db, &all[1]), second);
+}

@@ -49,12 +49,21 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
+/// The default of [`PoolOptions::max_tenants_per_connection`]: a thousand tenants, so a
+/// cluster of that many keeps its backends warm (about 0.4 GB of catalog cache each
+/// once they have served them all).
+pub const DEFAULT_MAX_TENANTS_PER_CONNECTION: usize = 1000;
+
 /// How the pool is sized and how long a request may wait for a connection.
 #[derive(Clone, Debug)]
 pub struct PoolOptions {
     pub size: u32,
     pub checkout_timeout: Duration,
-    /// Recycle a connection after it has served this many distinct tenants.
+    /// Recycle a connection after it has served this many distinct tenants: each
+    /// PostgreSQL backend keeps the catalog entries and plans of every schema it has
+    /// served (about 0.4 MB per tenant), and a recycled one starts cold. Size it to
+    /// the tenants a cluster holds, within the memory their backends may take
+    /// (BENCHMARKS.md, "Many tenants").
     pub max_tenants_per_connection: usize,
     pub max_lifetime: Duration,
 }
@@ -64,7 +73,7 @@ impl Default for PoolOptions {
         Self {
             size: 8,
             checkout_timeout: Duration::from_secs(3),
-            max_tenants_per_connection: 200,
+            max_tenants_per_connection: DEFAULT_MAX_TENANTS_PER_CONNECTION,
             max_lifetime: Duration::from_secs(30 * 60),
         }
     }
