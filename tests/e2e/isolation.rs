@@ -174,3 +174,43 @@ fn a_pooled_connection_is_replaced_once_it_has_served_more_tenants_than_its_boun
     assert_ne!(second, first, "still the same backend after serving four tenants");
     assert_eq!(backend_of(&db, &all[1]), second);
 }
+
+#[test]
+fn a_connection_of_its_own_runs_schema_qualified_statements_and_is_replaced_past_its_bound() {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Path {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        path: String,
+    }
+    let tdb = TestDb::new();
+    let setup = tdb.db(1);
+    let all: Vec<_> =
+        (0..3).map(|i| tenants::create(&setup, &format!("own{i}"), &[&format!("own{i}.test")], &[])).collect();
+    let db = tenant_core::Db::new(
+        tenant_core::DatabaseUrl::new(tdb.url.clone()),
+        &tenant_core::PoolOptions { size: 1, max_tenants_per_connection: 2, ..Default::default() },
+    );
+    let mut own = db.own_connection(&tenant_core::names::ClusterName::main()).unwrap();
+    // Only the catalog is on its search path: a tenant's table must be named with its schema.
+    let path = own
+        .tenant_statement(&all[0], |conn, _| {
+            Ok(diesel::sql_query("SELECT current_setting('search_path') AS path").get_result::<Path>(conn)?.path)
+        })
+        .unwrap();
+    assert_eq!(path, "catalog");
+    let unqualified =
+        own.tenant_statement(&all[0], |conn, _| Ok(diesel::sql_query("SELECT 1 FROM pages").execute(conn)?));
+    assert!(unqualified.is_err(), "a tenant table resolved without its schema");
+    let qualified = own.tenants_transaction(&[&all[0], &all[1]], |conn| {
+        let mut n = 0;
+        for t in [&all[0], &all[1]] {
+            n += diesel::sql_query(format!("SELECT 1 FROM {}.pages", t.schema.quoted())).execute(conn)?;
+        }
+        Ok(n)
+    });
+    assert!(qualified.is_ok(), "{qualified:?}");
+    assert!(own.usable(), "two tenants are within its bound of two");
+    own.tenant_statement(&all[2], |_, _| Ok(())).unwrap();
+    assert!(!own.usable(), "a third tenant passed the bound and it is still usable");
+}

@@ -272,6 +272,22 @@ impl Db {
         pooled.conn.transaction(f)
     }
 
+    /// A connection of its own to `cluster`, outside the pool, with the pool's
+    /// session settings (only the catalog on the search path), for one long-lived
+    /// writer whose statements name each tenant's tables with its schema (the
+    /// petitions' signature writer). Such a statement is one text per tenant, kept
+    /// prepared by the connection that ran it: on a pooled connection, every
+    /// connection would prepare (and keep) it for every tenant; on its own one, once
+    /// per tenant.
+    pub fn own_connection(&self, cluster: &ClusterName) -> CoreResult<OwnConnection> {
+        let url = self.cluster_url(cluster)?;
+        let options = &self.shared.options;
+        let manager = Manager::new(url.expose().to_owned(), options.max_tenants_per_connection, options.max_lifetime);
+        let conn = r2d2::ManageConnection::connect(&manager)
+            .map_err(|e| CoreError::Unavailable(format!("cluster {cluster}: {e}")))?;
+        Ok(OwnConnection { conn, manager, cluster: cluster.clone() })
+    }
+
     /// Runs `f` in a transaction on the catalog (the shared schema).
     pub fn catalog<T>(&self, f: impl FnOnce(&mut PgConnection) -> CoreResult<T>) -> CoreResult<T> {
         let mut pooled = self.main.checkout()?;
@@ -327,6 +343,61 @@ impl Db {
     pub fn dedicated_on(&self, cluster: &ClusterName) -> CoreResult<PgConnection> {
         let url = self.cluster_url(cluster)?;
         PgConnection::establish(url.expose()).map_err(|e| CoreError::Unavailable(format!("cluster {cluster}: {e}")))
+    }
+}
+
+/// A connection outside the pool, from [`Db::own_connection`]: the same tenant
+/// statements as [`Db::tenant_statement`] and [`Db::tenants_transaction`], on it.
+pub struct OwnConnection {
+    conn: TrackedConnection,
+    manager: Manager,
+    cluster: ClusterName,
+}
+
+impl OwnConnection {
+    /// The cluster it is connected to.
+    pub fn cluster(&self) -> &ClusterName {
+        &self.cluster
+    }
+
+    /// False once it is broken, too old, or has served more tenants than a pooled
+    /// connection may: then drop it and open another.
+    pub fn usable(&mut self) -> bool {
+        !r2d2::ManageConnection::has_broken(&self.manager, &mut self.conn)
+    }
+
+    /// As [`Db::tenant_statement`].
+    pub fn tenant_statement<T>(
+        &mut self,
+        tenant: &Tenant,
+        f: impl FnOnce(&mut PgConnection, &str) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        self.check(tenant)?;
+        self.conn.note_tenant(tenant.id);
+        f(&mut self.conn.conn, &tenant.schema.quoted())
+    }
+
+    /// As [`Db::tenants_transaction`].
+    pub fn tenants_transaction<T>(
+        &mut self,
+        tenants: &[&Tenant],
+        f: impl FnOnce(&mut PgConnection) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        for tenant in tenants {
+            self.check(tenant)?;
+            self.conn.note_tenant(tenant.id);
+        }
+        self.conn.conn.transaction(f)
+    }
+
+    fn check(&self, tenant: &Tenant) -> CoreResult<()> {
+        if tenant.cluster != self.cluster {
+            return Err(CoreError::Invalid(format!(
+                "tenant {} is on cluster {}, this connection on {}",
+                tenant.slug, tenant.cluster, self.cluster
+            )));
+        }
+        Ok(())
     }
 }
 

@@ -24,7 +24,7 @@ TENANTS=${TENANTS:-1000}
 SIZES=${SIZES:-10 100 $TENANTS}
 CONNECTIONS=${CONNECTIONS:-32}
 DURATION=${DURATION:-120s}
-WARMUP=${WARMUP:-10s}
+WARMUP=${WARMUP:-150s}
 THREADS=${THREADS:-2}
 POOL=${POOL:-8}
 
@@ -146,15 +146,26 @@ targets_for() { # n: "<tenant uuid>:<host>:1" for the first n tenants
   sql -c "SELECT t.id || ':' || t.slug || '.test:1' FROM catalog.tenants t WHERE t.slug LIKE 'multi%' ORDER BY t.slug LIMIT $1"
 }
 
-sample() { # pid-of-civitas out-file: RSS (kB) and PostgreSQL connections every second
+sample() { # pid-of-civitas out-file: every second, RSS (kB), PostgreSQL connections, and
+  # the private memory (RssAnon, kB) of civitas's backends: the largest one and their sum
   while kill -0 "$1" 2>/dev/null; do
-    printf '%s %s %s\n' "$(date +%s)" "$(awk '/^VmRSS/ {print $2}' "/proc/$1/status")" \
-      "$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'civitas' AND backend_type = 'client backend'")" >>"$2"
+    local pids backend_max=0 backend_sum=0 kb
+    pids=$(sql -c "SELECT pid FROM pg_stat_activity WHERE datname = 'civitas' AND backend_type = 'client backend' AND application_name = 'civitas'")
+    for p in $pids; do
+      kb=$(awk '/^RssAnon/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+      kb=${kb:-0}
+      backend_sum=$((backend_sum + kb))
+      [ "$kb" -gt "$backend_max" ] && backend_max=$kb
+    done
+    printf '%s %s %s %s %s\n' "$(date +%s)" "$(awk '/^VmRSS/ {print $2}' "/proc/$1/status")" \
+      "$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'civitas' AND backend_type = 'client backend'")" \
+      "$backend_max" "$backend_sum" >>"$2"
     sleep 1
   done
 }
 
-printf '%-8s %12s %10s %10s %8s %14s %14s\n' tenants "req/s" p50 p99 errors "peak RSS (MB)" "PG conns (max)" \
+printf '%-8s %12s %10s %10s %8s %14s %14s %14s\n' tenants "req/s" p50 p99 errors "peak RSS (MB)" "PG conns (max)" \
+  "PG backends (MB: largest / all)" \
   | tee "$out/summary.txt"
 declare -A rps_of
 for n in $SIZES; do
@@ -183,9 +194,10 @@ for n in $SIZES; do
   socket_errors=$(awk '/Socket errors/ {print $0}' "$out/wrk-$n.txt")
   peak_rss=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status")
   max_conns=$(awk 'BEGIN {m = 0} $3 > m {m = $3} END {print m}' "$out/samples-$n.txt")
+  backends=$(awk 'BEGIN {m = 0; t = 0} $4 > m {m = $4} $5 > t {t = $5} END {printf "%.0f / %.0f", m / 1024, t / 1024}' "$out/samples-$n.txt")
   rps_of[$n]=$rps
-  printf '%-8s %12s %10s %10s %8s %14s %14s %s\n' "$n" "$rps" "$p50" "$p99" "${errors:-0}" "$peak_rss" "$max_conns" \
-    "$cache $socket_errors" | tee -a "$out/summary.txt"
+  printf '%-8s %12s %10s %10s %8s %14s %14s %14s %s\n' "$n" "$rps" "$p50" "$p99" "${errors:-0}" "$peak_rss" "$max_conns" \
+    "$backends" "$cache $socket_errors" | tee -a "$out/summary.txt"
 done
 
 small=$(echo "$SIZES" | awk '{print $1}')

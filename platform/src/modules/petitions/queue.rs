@@ -20,11 +20,21 @@
 //! tenant, so one tenant's trouble does not refuse another's signers. Each batch
 //! writes its counts in a count shard drawn at random, so two servers' writers
 //! seldom wait on each other's count rows.
+//!
+//! The writer runs on a connection of its own per cluster, outside the pool
+//! ([`Db::own_connection`]): its statement names the tenant's tables, so it is one
+//! text per tenant, and PostgreSQL keeps each one prepared on the connection that ran
+//! it. On pooled connections, every one of them would prepare and keep it for every
+//! tenant (with 1,000 tenants: slower signatures while they do, and hundreds of MB
+//! per backend); on its own connection, once per tenant. When that connection
+//! cannot be opened, the batch goes through the pool.
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
+use tenant_core::db::OwnConnection;
+use tenant_core::names::ClusterName;
 use tenant_core::petitions::signatures::{self, Ask, Signing};
 use tenant_core::{CoreError, CoreResult, Db, Tenant};
 
@@ -88,6 +98,7 @@ impl SignatureQueue {
 
 /// The writer: takes the waiting asks and records them, until the queue is dropped.
 fn write_loop(db: &Db, rx: &Receiver<Job>) {
+    let mut own = HashMap::new();
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -96,7 +107,61 @@ fn write_loop(db: &Db, rx: &Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        record(db, batch, Utc::now());
+        record(db, &mut own, batch, Utc::now());
+    }
+}
+
+/// The writer's own connection to `cluster`: the one it has while usable, else a new
+/// one; `None` (the pool then) when none can be opened.
+fn own_connection<'a>(
+    db: &Db,
+    own: &'a mut HashMap<ClusterName, OwnConnection>,
+    cluster: &ClusterName,
+) -> Option<&'a mut OwnConnection> {
+    if own.get_mut(cluster).is_some_and(|c| !c.usable()) {
+        own.remove(cluster);
+    }
+    if !own.contains_key(cluster) {
+        match db.own_connection(cluster) {
+            Ok(conn) => {
+                own.insert(cluster.clone(), conn);
+            }
+            Err(e) => {
+                tracing::warn!(%cluster, error = %e, "signature writer: no connection of its own, using the pool");
+                return None;
+            }
+        }
+    }
+    own.get_mut(cluster)
+}
+
+/// Where a batch runs: the writer's own connection, or the pool.
+enum Conn<'a> {
+    Own(&'a mut OwnConnection),
+    Pool(&'a Db),
+}
+
+impl Conn<'_> {
+    fn tenants_transaction<T>(
+        &mut self,
+        tenants: &[&Tenant],
+        f: impl FnOnce(&mut diesel::PgConnection) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        match self {
+            Conn::Own(conn) => conn.tenants_transaction(tenants, f),
+            Conn::Pool(db) => db.tenants_transaction(tenants, f),
+        }
+    }
+
+    fn tenant_statement<T>(
+        &mut self,
+        tenant: &Tenant,
+        f: impl FnOnce(&mut diesel::PgConnection, &str) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        match self {
+            Conn::Own(conn) => conn.tenant_statement(tenant, f),
+            Conn::Pool(db) => db.tenant_statement(tenant, f),
+        }
     }
 }
 
@@ -107,7 +172,7 @@ fn random_shard() -> i16 {
 
 /// Records a batch. The same person twice in one batch (two tabs) goes in a round of
 /// its own after the first, which then finds the signature there.
-fn record(db: &Db, mut jobs: Vec<Job>, now: DateTime<Utc>) {
+fn record(db: &Db, own: &mut HashMap<ClusterName, OwnConnection>, mut jobs: Vec<Job>, now: DateTime<Utc>) {
     while !jobs.is_empty() {
         let mut seen = HashSet::new();
         let (round, later): (Vec<Job>, Vec<Job>) =
@@ -120,22 +185,26 @@ fn record(db: &Db, mut jobs: Vec<Job>, now: DateTime<Utc>) {
         // Tenants in one order, so two batches' locks never wait on each other in a
         // circle (rows within a tenant are written in order too). One commit spans
         // only the tenants of one database cluster.
-        let mut by_cluster: HashMap<tenant_core::names::ClusterName, Vec<Vec<Job>>> = HashMap::new();
+        let mut by_cluster: HashMap<ClusterName, Vec<Vec<Job>>> = HashMap::new();
         for group in groups.into_values() {
             by_cluster.entry(group[0].tenant.cluster.clone()).or_default().push(group);
         }
         let shard = random_shard();
-        for mut groups in by_cluster.into_values() {
+        for (cluster, mut groups) in by_cluster {
             groups.sort_by_key(|g| g[0].tenant.id);
-            record_on_one_cluster(db, groups, shard, now);
+            let conn = match own_connection(db, own, &cluster) {
+                Some(conn) => Conn::Own(conn),
+                None => Conn::Pool(db),
+            };
+            record_on_one_cluster(conn, groups, shard, now);
         }
     }
 }
 
-fn record_on_one_cluster(db: &Db, groups: Vec<Vec<Job>>, shard: i16, now: DateTime<Utc>) {
+fn record_on_one_cluster(mut conn: Conn<'_>, groups: Vec<Vec<Job>>, shard: i16, now: DateTime<Utc>) {
     let together = if groups.len() > 1 {
         let tenants: Vec<&Tenant> = groups.iter().map(|g| &*g[0].tenant).collect();
-        db.tenants_transaction(&tenants, |conn| {
+        conn.tenants_transaction(&tenants, |conn| {
             groups.iter().map(|g| sign_group(conn, g, shard, now)).collect::<CoreResult<Vec<_>>>()
         })
         .ok()
@@ -152,7 +221,7 @@ fn record_on_one_cluster(db: &Db, groups: Vec<Vec<Job>>, shard: i16, now: DateTi
         None => {
             for group in groups {
                 let tenant = Arc::clone(&group[0].tenant);
-                let outcome = db.tenant_statement(&tenant, |conn, _| sign_group(conn, &group, shard, now));
+                let outcome = conn.tenant_statement(&tenant, |c, _| sign_group(c, &group, shard, now));
                 if let Err(e) = &outcome {
                     tracing::warn!(tenant = %tenant.slug, error = %e, asks = group.len(), "signature batch failed");
                 }
