@@ -580,3 +580,51 @@ fn petitions_signed_with_an_account_show_consenting_signers_and_take_comments_re
     assert!(!anonymous.get("/petitions").body.contains("de la Gare (franceconnect)"), "and from the list");
     assert_eq!(admin.get(&format!("/petitions/{verified}")).status, 200, "admins still see it");
 }
+
+/// Waits (up to 10 s) until `check` holds: the server's directory follows the catalog.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !check() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "{what} did not happen");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn while_a_tenant_is_read_only_the_gets_that_write_answer_503_and_signed_in_pages_are_served_without_writing() {
+    use diesel::RunQueryDsl;
+    let tdb = TestDb::new();
+    let db = tdb.db(2);
+    let tenant = tenants::create(&db, SLUG, &["senat.test"], &["petitions"]);
+    let ids = accounts(&db, &tenant);
+    let id = account_petition(&db, &tenant, ids["auteur"], ids["admin"], "account");
+    let app = TestApp::start(&tdb, TestConfig { page_cache_ms: 0, ..TestConfig::default() });
+    let mut autre = sign_in(&app, "senat.test", "autre");
+    let schema = tenant.schema.quoted();
+    let set_seen = format!("UPDATE {schema}.user_sessions SET last_seen_at = '2020-01-01T00:00:00Z'");
+    let seen = format!("SELECT count(*) AS n FROM {schema}.user_sessions WHERE last_seen_at = '2020-01-01T00:00:00Z'");
+
+    // As `civitas tenant move` does while it copies the tenant.
+    diesel::sql_query(format!("UPDATE catalog.tenants SET read_only = true WHERE slug = '{SLUG}'"))
+        .execute(&mut tdb.conn())
+        .unwrap();
+    let signature = format!("/petitions/{id}/signature");
+    eventually("the signature return answering 503", || autre.get(&signature).status == 503);
+    diesel::sql_query(&set_seen).execute(&mut tdb.conn()).unwrap();
+    let r = autre.get(&signature);
+    assert!(r.header("retry-after").is_some(), "{}", r.body);
+    assert_eq!(autre.get("/auth/franceconnect/callback?code=x&state=y").status, 503);
+    // Pages are served to the signed-in visitor, and the visit writes nothing.
+    let page = autre.get(&format!("/petitions/{id}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("autre"), "not shown as signed in");
+    assert_eq!(count(&mut tdb.conn(), &seen), 1, "the session was marked seen on a read-only tenant");
+
+    diesel::sql_query(format!("UPDATE catalog.tenants SET read_only = false WHERE slug = '{SLUG}'"))
+        .execute(&mut tdb.conn())
+        .unwrap();
+    // Writable again: the request reaches the handler (no proof here, so refused).
+    eventually("the signature return reaching its handler", || autre.get(&signature).status == 403);
+    assert_eq!(autre.get(&format!("/petitions/{id}")).status, 200);
+    assert_eq!(count(&mut tdb.conn(), &seen), 0, "the session is marked seen again once writable");
+}

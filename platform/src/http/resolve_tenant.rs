@@ -1,7 +1,8 @@
 //! Host → tenant. Unknown host: a neutral 404 that names no tenant. Missing or
 //! malformed host: 400. Secondary host: 301 to the primary, same path and query.
 //! Suspended or provisioning tenant: 503 with a maintenance page. Read-only tenant
-//! (being moved to another database cluster): writes get 503 "try again in a
+//! (being moved to another database cluster): writes (every method but GET and
+//! HEAD, and the GETs that write: [`writes_on_get`]) get 503 "try again in a
 //! moment", pages are served.
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -45,7 +46,8 @@ pub async fn resolve_tenant(
         req.extensions_mut().insert(found.tenant);
         return Ok(req.into_response(res));
     }
-    let write = !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
+    let write = !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD)
+        || writes_on_get(req.path());
     if write && found.tenant.read_only {
         let res = read_only(&state, &req, &found.tenant);
         req.extensions_mut().insert(found.tenant);
@@ -95,6 +97,20 @@ fn maintenance(state: &AppState, req: &ServiceRequest, tenant: &Tenant) -> HttpR
 
 /// A write to a tenant being moved: its schema is copied to another cluster, which
 /// takes seconds to minutes.
+/// The GET requests that write to the tenant's schema: the way back from an identity
+/// provider (it opens a session, may create the account) and the return from
+/// FranceConnect that records a petition signature. Every other GET only reads (one-use
+/// links show a form; a signed-in page view does not mark its session seen while the
+/// tenant is read-only).
+fn writes_on_get(path: &str) -> bool {
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("auth"), Some(_), Some("callback"), None) => true,
+        (Some("petitions"), Some(id), Some("signature"), None) => id.bytes().all(|b| b.is_ascii_digit()),
+        _ => false,
+    }
+}
+
 fn read_only(state: &AppState, req: &ServiceRequest, tenant: &Tenant) -> HttpResponse {
     unavailable(state, req, tenant, "errors/read_only.html", "10")
 }
@@ -118,4 +134,20 @@ fn unavailable(
     };
     res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(retry_after));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::writes_on_get;
+
+    #[test]
+    fn the_gets_that_write_are_the_sign_in_callbacks_and_the_signature_return() {
+        assert!(writes_on_get("/auth/franceconnect/callback"));
+        assert!(writes_on_get("/petitions/12/signature"));
+        for path in
+            ["/", "/petitions/12", "/petitions/x/signature", "/auth/franceconnect/start", "/account/confirm/abc"]
+        {
+            assert!(!writes_on_get(path), "{path}");
+        }
+    }
 }

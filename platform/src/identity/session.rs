@@ -99,7 +99,7 @@ pub async fn visitor(req: &HttpRequest) -> Result<Visitor, AppError> {
         let hash = token_hash(&secret);
         let found = web::block(move || {
             state.db.tenant(&tenant, |conn| {
-                let Some((session, user)) = sessions::find(conn, &hash)? else { return Ok(None) };
+                let Some((session, user)) = sessions::find(conn, &hash, !tenant.read_only)? else { return Ok(None) };
                 let unread = tenant_core::notifications::unread_count(conn, user.id)?;
                 Ok::<_, CoreError>(Some((session, user, unread)))
             })

@@ -43,8 +43,9 @@ pub fn create(
 }
 
 /// The live session behind a cookie and its account. Marks the session seen (at most
-/// once a minute, to keep page views from writing).
-pub fn find(conn: &mut PgConnection, token_hash: &str) -> CoreResult<Option<(Session, User)>> {
+/// once a minute, to keep page views from writing) when `touch` is true: false while
+/// the tenant is read-only (being moved), whose tables take no write.
+pub fn find(conn: &mut PgConnection, token_hash: &str, touch: bool) -> CoreResult<Option<(Session, User)>> {
     let found = user_sessions::table
         .inner_join(users::table)
         .filter(user_sessions::token_hash.eq(token_hash))
@@ -55,7 +56,7 @@ pub fn find(conn: &mut PgConnection, token_hash: &str) -> CoreResult<Option<(Ses
         .optional()?;
     let Some((session, row)) = found else { return Ok(None) };
     let Some(user) = User::from_row_pub(row) else { return Ok(None) };
-    if Utc::now() - session.last_seen_at > Duration::minutes(1) {
+    if touch && Utc::now() - session.last_seen_at > Duration::minutes(1) {
         diesel::update(user_sessions::table.find(token_hash))
             .set(user_sessions::last_seen_at.eq(diesel::dsl::now))
             .execute(conn)?;
