@@ -470,6 +470,19 @@ fn digests_go_out_at_each_persons_frequency_once_and_never_to_blocked_or_erased_
     // Another event: the immediate one gets it now; the daily one after 24 hours; the
     // weekly one after 7 days; `none` never.
     db.tenant(&tenant, |conn| space_events::activate_phase(conn, budget, phases[2], Some(admin))).unwrap();
+    // While the tenant is read-only (being moved to another cluster), its digests wait.
+    let read_only = |on: bool| {
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!("UPDATE catalog.tenants SET read_only = {on} WHERE slug = 'dig'")),
+            &mut tdb.conn(),
+        )
+        .unwrap()
+    };
+    read_only(true);
+    let report = send_all(&app.state, &links, now + Duration::minutes(1));
+    assert_eq!((report.sent, report.read_only, report.tenants), (0, 1, 0), "{report:?}");
+    assert_eq!(mails(&app.data_dir, "dig").len(), 3);
+    read_only(false);
     assert_eq!(send_all(&app.state, &links, now + Duration::minutes(1)).sent, 1);
     let last = mails(&app.data_dir, "dig");
     assert!(to(&last[3], "imm") && last[3].contains("« Bilan »"), "{}", last[3]);

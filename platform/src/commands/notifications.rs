@@ -8,8 +8,8 @@ pub fn send_digests(settings: &Settings) -> anyhow::Result<()> {
     let state = build_state(settings, database.db.clone())?;
     let report = send_digests::send_all(&state, &SiteLinks::from_settings(settings), chrono::Utc::now());
     println!(
-        "civitas: notification digests: {} sent, {} failed, {} tenant(s) visited",
-        report.sent, report.failed, report.tenants
+        "civitas: notification digests: {} sent, {} failed, {} tenant(s) visited, {} read-only (being moved) left for the next pass",
+        report.sent, report.failed, report.tenants, report.read_only
     );
     if report.failed > 0 {
         anyhow::bail!("{} digest(s) could not be sent; they are kept for the next pass (see the log)", report.failed);

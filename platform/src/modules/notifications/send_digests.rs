@@ -41,6 +41,8 @@ impl SiteLinks {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PassReport {
     pub tenants: usize,
+    /// Tenants left for a later pass because they are read-only (being moved).
+    pub read_only: usize,
     pub sent: usize,
     pub failed: usize,
 }
@@ -56,6 +58,13 @@ pub fn send_all(state: &AppState, links: &SiteLinks, now: DateTime<Utc>) -> Pass
         }
     };
     for tenant in tenants.iter().filter(|t| t.status == TenantStatus::Active) {
+        // A tenant being moved takes no write: its digests wait for the next pass
+        // (sent now, they could not be marked, and would go again after the move).
+        if tenant.read_only {
+            report.read_only += 1;
+            tracing::info!(tenant = %tenant.slug, "notification digests: tenant read-only (being moved), left for the next pass");
+            continue;
+        }
         report.tenants += 1;
         match send_tenant(state, links, tenant, now) {
             Ok((sent, failed)) => {
