@@ -150,16 +150,25 @@ fn backend_of(db: &tenant_core::Db, tenant: &tenant_core::Tenant) -> i32 {
         .unwrap()
 }
 
+/// `n` tenants, and a pool of one connection that serves at most `bound` of them.
+fn tenants_and_one_connection(
+    tdb: &TestDb,
+    prefix: &str,
+    n: usize,
+    bound: usize,
+) -> (Vec<tenant_core::Tenant>, tenant_core::Db) {
+    let setup = tdb.db(1);
+    let all = (0..n)
+        .map(|i| tenants::create(&setup, &format!("{prefix}{i}"), &[&format!("{prefix}{i}.test")], &[]))
+        .collect();
+    let options = tenant_core::PoolOptions { size: 1, max_tenants_per_connection: bound, ..Default::default() };
+    (all, tenant_core::Db::new(tenant_core::DatabaseUrl::new(tdb.url.clone()), &options))
+}
+
 #[test]
 fn a_pooled_connection_is_replaced_once_it_has_served_more_tenants_than_its_bound() {
     let tdb = TestDb::new();
-    let setup = tdb.db(1);
-    let all: Vec<_> =
-        (0..4).map(|i| tenants::create(&setup, &format!("bound{i}"), &[&format!("bound{i}.test")], &[])).collect();
-    let db = tenant_core::Db::new(
-        tenant_core::DatabaseUrl::new(tdb.url.clone()),
-        &tenant_core::PoolOptions { size: 1, max_tenants_per_connection: 3, ..Default::default() },
-    );
+    let (all, db) = tenants_and_one_connection(&tdb, "bound", 4, 3);
     // Three tenants, again and again: the one connection stays.
     let first = backend_of(&db, &all[0]);
     for _ in 0..3 {
@@ -184,13 +193,7 @@ fn a_connection_of_its_own_runs_schema_qualified_statements_and_is_replaced_past
         path: String,
     }
     let tdb = TestDb::new();
-    let setup = tdb.db(1);
-    let all: Vec<_> =
-        (0..3).map(|i| tenants::create(&setup, &format!("own{i}"), &[&format!("own{i}.test")], &[])).collect();
-    let db = tenant_core::Db::new(
-        tenant_core::DatabaseUrl::new(tdb.url.clone()),
-        &tenant_core::PoolOptions { size: 1, max_tenants_per_connection: 2, ..Default::default() },
-    );
+    let (all, db) = tenants_and_one_connection(&tdb, "own", 3, 2);
     let mut own = db.own_connection(&tenant_core::names::ClusterName::main()).unwrap();
     // Only the catalog is on its search path: a tenant's table must be named with its schema.
     let path = own
