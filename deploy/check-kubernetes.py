@@ -67,12 +67,19 @@ def help_of(sub):
 
 def check_container(where, c):
     args = c.get("args", [])
-    sub = tuple(a for a in args[:2] if not a.startswith("-") and a in ("serve", "migrate", "provision", "backup"))
-    if sub == ("provision",):
-        sub = ("provision", "serve")
-    if not sub:
+    # The subcommand: the leading words before any flag (`backup`, `files sweep`),
+    # its first one listed by `civitas --help`.
+    words = []
+    for a in args[:2]:
+        if a.startswith("-"):
+            break
+        words.append(a)
+    if words == ["provision"]:
+        words = ["provision", "serve"]
+    if not words or not re.search(rf"^\s+{re.escape(words[0])}\s", help_of(()), re.M):
         problem(f"{where}: args {args} start with no civitas subcommand")
         return
+    sub = tuple(words)
     text = help_of(sub)
     for a in args:
         if a.startswith("--") and a not in text:

@@ -16,6 +16,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use s3::creds::Credentials;
 use s3::error::S3Error;
 use s3::{Bucket, Region};
@@ -155,13 +156,18 @@ impl S3BlobStore {
 
     /// Every object under `prefix`, with its size, following continuation tokens.
     fn list_prefix(&self, prefix: String) -> CoreResult<Vec<(String, u64)>> {
+        Ok(self.list_objects(prefix)?.into_iter().map(|o| (o.key, o.size)).collect())
+    }
+
+    /// Every object under `prefix`, as the listing gives it.
+    fn list_objects(&self, prefix: String) -> CoreResult<Vec<s3::serde_types::Object>> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let (p, t, n) = (prefix.clone(), token.take(), self.page_size);
             let (page, _) =
                 self.run("listing files", move |b| async move { b.list_page(p, None, t, None, Some(n)).await })?;
-            out.extend(page.contents.into_iter().map(|o| (o.key, o.size)));
+            out.extend(page.contents);
             match page.next_continuation_token {
                 Some(next) if page.is_truncated => token = Some(next),
                 _ => break,
@@ -284,6 +290,20 @@ impl BlobStore for S3BlobStore {
         }
         keys.sort_by(|a, b| a.name().cmp(b.name()));
         Ok(keys)
+    }
+
+    fn list_tenant_dated(&self, tenant: Uuid) -> CoreResult<Vec<(BlobKey, Option<DateTime<Utc>>)>> {
+        let prefix = Self::tenant_prefix(tenant);
+        let mut out = Vec::new();
+        for object in self.list_objects(prefix.clone())? {
+            let name = object.key.strip_prefix(&prefix).unwrap_or(&object.key);
+            let Ok(key) = BlobKey::listed(tenant, name) else { continue };
+            // S3 gives `LastModified` in RFC 3339; one it cannot read is left undated.
+            let at = DateTime::parse_from_rfc3339(&object.last_modified).ok().map(|t| t.with_timezone(&Utc));
+            out.push((key, at));
+        }
+        out.sort_by(|a, b| a.0.name().cmp(b.0.name()));
+        Ok(out)
     }
 
     fn tenant_usage(&self, tenant: Uuid) -> CoreResult<u64> {

@@ -74,6 +74,27 @@ pub enum Command {
     /// The PostgreSQL clusters tenants are placed on (`main` holds the catalog).
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Tenants' files in the file store.
+    #[command(subcommand)]
+    Files(FilesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Remove the files no row names (uploads whose row was never written), older
+    /// than a grace period; exports and backups are left alone.
+    Sweep {
+        /// Only these tenants (repeatable); default: every active or suspended one.
+        #[arg(long = "tenant")]
+        tenants: Vec<String>,
+        /// Keep unnamed files written less than this many minutes ago (an upload on
+        /// its way to its row).
+        #[arg(long, default_value_t = 60)]
+        older_than_minutes: u32,
+        /// Say what would be removed, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -62,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let Command::Tenant(command) = cli.command else { unreachable!() };
             commands::tenant::run(&settings, command)
         }
+        Command::Files(command) => commands::files::run(&resolve_settings(&cli, None)?, command),
     }
 }
 

@@ -25,6 +25,7 @@ pub mod pg_tools;
 pub mod set_tenant_status;
 mod spec;
 pub mod staff;
+pub mod sweep_files;
 pub mod update_tenant;
 pub mod upgrade_tenants;
 pub mod usage;

@@ -4,6 +4,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::error::{CoreError, CoreResult};
@@ -106,6 +107,11 @@ pub trait BlobStore: Send + Sync {
     /// Every file of one tenant (or of the platform, with [`PLATFORM`]), for exports
     /// and backups.
     fn list_tenant(&self, tenant: Uuid) -> CoreResult<Vec<BlobKey>>;
+    /// Every file of one tenant with when it was last written (`None`: the store does
+    /// not say, and the file is then never taken for an orphan).
+    fn list_tenant_dated(&self, tenant: Uuid) -> CoreResult<Vec<(BlobKey, Option<DateTime<Utc>>)>> {
+        Ok(self.list_tenant(tenant)?.into_iter().map(|key| (key, None)).collect())
+    }
     /// Checks that the store answers with its settings (at start: fail fast).
     fn check(&self) -> CoreResult<()> {
         Ok(())
@@ -173,6 +179,19 @@ impl BlobStore for LocalBlobStore {
         }
         names.sort();
         names.iter().map(|n| BlobKey::listed(tenant, n)).collect()
+    }
+
+    fn list_tenant_dated(&self, tenant: Uuid) -> CoreResult<Vec<(BlobKey, Option<DateTime<Utc>>)>> {
+        let mut out = Vec::new();
+        for key in self.list_tenant(tenant)? {
+            match fs::metadata(self.path(&key)).and_then(|m| m.modified()) {
+                Ok(at) => out.push((key, Some(DateTime::<Utc>::from(at)))),
+                // Gone since the listing: nothing to say about it.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(CoreError::io("dating a tenant's file", e)),
+            }
+        }
+        Ok(out)
     }
 
     fn tenant_usage(&self, tenant: Uuid) -> CoreResult<u64> {

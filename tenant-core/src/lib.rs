@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod admin_log;
 pub mod blob;
+pub mod blob_refs;
 pub mod budgets;
 pub mod catalog;
 pub mod comments;

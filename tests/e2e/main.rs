@@ -13,6 +13,7 @@ mod database_down;
 mod demo;
 mod directory_notify;
 mod embedded_cluster;
+mod file_sweep;
 mod graceful_shutdown;
 mod invitation;
 mod isolation;

@@ -5,6 +5,7 @@ pub mod demo;
 mod demo_budgets;
 mod demo_participation;
 mod demo_petitions;
+pub mod files;
 pub mod migrate;
 pub mod notifications;
 pub mod provision;
