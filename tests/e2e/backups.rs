@@ -423,6 +423,8 @@ fn the_staff_api_backs_a_tenant_up_lists_the_backup_and_restores_a_changed_row_f
     assert_eq!(next["backups"][0]["id"], id.as_str(), "{next}");
     assert!(next["next_offset"].is_null(), "{next}");
     assert_eq!(call(&app, "GET", "/api/v1/backups?limit=0", &write, "").status, 422);
+    let bad = call(&app, "GET", "/api/v1/backups?limit=many", &write, "");
+    assert_eq!((bad.status, &bad.json()["error"]["code"]), (400, &serde_json::json!("bad_field")), "{}", bad.body);
     assert_eq!(call(&app, "GET", "/api/v1/backups?tenant=nobody", &write, "").status, 404);
 
     // A damaged blob shows in the verified list.

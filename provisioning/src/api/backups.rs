@@ -63,9 +63,14 @@ pub struct Filter {
 pub async fn list_backups(
     _: ReadAccess,
     state: web::Data<ProvisioningState>,
-    filter: web::Query<Filter>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let Filter { tenant, limit, offset, verify } = filter.into_inner();
+    // Read here rather than by an extractor, so a bad parameter gets the API's JSON error.
+    let Filter { tenant, limit, offset, verify } = web::Query::<Filter>::from_query(req.query_string())
+        .map_err(|e| {
+            ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, "bad_field", format!("query string: {e}"))
+        })?
+        .into_inner();
     let slug = match tenant.as_deref() {
         Some(raw) => Some(
             tenant_core::names::TenantSlug::parse(raw)
