@@ -360,3 +360,168 @@ fn pruning_keeps_recent_backups_and_the_latest_ones_and_removes_file_copies_noth
     let out = cli.run(&["backup", "prune", "--keep-last", "0"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--keep-last must be at least 1"));
 }
+
+/// The title of page `slug` of `tenant`, read in the database.
+fn page_title(tdb: &TestDb, tenant: &Tenant, slug: &str) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Title {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        title: String,
+    }
+    let t: Title = diesel::sql_query(format!("SELECT title FROM {}.pages WHERE slug = $1", tenant.schema.quoted()))
+        .bind::<diesel::sql_types::Text, _>(slug)
+        .get_result(&mut tdb.conn())
+        .expect("the page exists");
+    t.title
+}
+
+fn audited(tdb: &TestDb, action: &str, target: &str) -> i64 {
+    count(
+        &mut tdb.conn(),
+        &format!("SELECT count(*) AS n FROM catalog.audit_log WHERE action = '{action}' AND target = '{target}'"),
+    )
+}
+
+#[test]
+fn the_staff_api_backs_a_tenant_up_lists_the_backup_and_restores_a_changed_row_from_it() {
+    use crate::provisioning_api::{call, token};
+    use provisioning::auth::Scopes;
+
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let db = tdb.db(2);
+    let alpha = seed(&db, "alpha");
+    let write = token(&tdb, Scopes::READ_WRITE, chrono::Duration::days(1));
+
+    let made = call(&app, "POST", "/api/v1/tenants/alpha/backups", &write, "");
+    assert_eq!(made.status, 201, "{}", made.body);
+    let backup = made.json()["backup"].clone();
+    assert_eq!(backup["tenant"], "alpha", "{backup}");
+    assert_eq!(backup["kind"], "tenant");
+    assert_eq!(backup["status"], "succeeded");
+    assert!(backup["size_bytes"].as_i64().unwrap() > 0, "{backup}");
+    let id = backup["id"].as_str().unwrap().to_owned();
+    assert_eq!(audited(&tdb, "tenant.backup", "alpha"), 1);
+
+    let second = call(&app, "POST", "/api/v1/tenants/alpha/backups", &write, "");
+    assert_eq!(second.status, 201, "{}", second.body);
+    let newest = second.json()["backup"]["id"].as_str().unwrap().to_owned();
+
+    // Newest first, one page at a time, checksums checked on request.
+    let listed = call(&app, "GET", "/api/v1/backups?tenant=alpha&verify=true", &write, "");
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let list = listed.json();
+    let ids: Vec<&str> = list["backups"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [newest.as_str(), id.as_str()], "{list}");
+    assert!(list["backups"].as_array().unwrap().iter().all(|b| b["checksums_ok"] == true), "{list}");
+    assert!(list["next_offset"].is_null(), "{list}");
+    let page = call(&app, "GET", "/api/v1/backups?tenant=alpha&limit=1", &write, "").json();
+    assert_eq!(page["backups"][0]["id"], newest.as_str(), "{page}");
+    assert_eq!(page["backups"][0]["checksums_ok"], serde_json::Value::Null);
+    assert_eq!(page["next_offset"], 1, "{page}");
+    let next = call(&app, "GET", "/api/v1/backups?tenant=alpha&limit=1&offset=1", &write, "").json();
+    assert_eq!(next["backups"][0]["id"], id.as_str(), "{next}");
+    assert!(next["next_offset"].is_null(), "{next}");
+    assert_eq!(call(&app, "GET", "/api/v1/backups?limit=0", &write, "").status, 422);
+    let bad = call(&app, "GET", "/api/v1/backups?limit=many", &write, "");
+    assert_eq!((bad.status, &bad.json()["error"]["code"]), (400, &serde_json::json!("bad_field")), "{}", bad.body);
+    assert_eq!(call(&app, "GET", "/api/v1/backups?tenant=nobody", &write, "").status, 404);
+
+    // A damaged blob shows in the verified list.
+    let (_, manifest_key) = latest_backup(&tdb, Some(&alpha));
+    let damaged = manifest(&Cli { url: tdb.url.clone(), data: app.data_dir.clone() }, &manifest_key);
+    let dump_path = app.data_dir.join("blobs").join(&damaged.dump.key);
+    let dump = std::fs::read(&dump_path).expect("the dump is in the app's store");
+    std::fs::write(&dump_path, b"not a dump").unwrap();
+    let checked = call(&app, "GET", "/api/v1/backups?tenant=alpha&verify=true", &write, "").json();
+    assert_eq!(checked["backups"][0]["checksums_ok"], false, "{checked}");
+    assert_eq!(checked["backups"][1]["checksums_ok"], true, "{checked}");
+    std::fs::write(&dump_path, dump).unwrap();
+
+    change_data(&tdb, &alpha, "added-later");
+    assert_eq!(page_title(&tdb, &alpha, "stays"), "Edited after the backup");
+    let restored = call(&app, "POST", "/api/v1/tenants/alpha/restore", &write, &format!(r#"{{"backup":"{id}"}}"#));
+    assert_eq!(restored.status, 200, "{}", restored.body);
+    assert_eq!(restored.json()["restored"]["backup_id"], id.as_str());
+    assert_eq!(page_title(&tdb, &alpha, "stays"), "Stays");
+    assert_eq!(page_title(&tdb, &alpha, "kept-until-changed"), "Deleted later");
+    assert_eq!(count(&mut tdb.conn(), "SELECT count(*) AS n FROM t_alpha.pages WHERE slug = 'added-later'"), 0);
+    assert_eq!(audited(&tdb, "tenant.restore", "alpha"), 1);
+    let active = "SELECT count(*) AS n FROM catalog.tenants WHERE slug = 'alpha' AND status = 'active'";
+    assert_eq!(count(&mut tdb.conn(), active), 1, "the tenant is active again");
+
+    // Without a backup named: the latest.
+    change_data(&tdb, &alpha, "added-again");
+    let latest = call(&app, "POST", "/api/v1/tenants/alpha/restore", &write, "");
+    assert_eq!(latest.status, 200, "{}", latest.body);
+    assert_eq!(latest.json()["restored"]["backup_id"], newest.as_str());
+    assert_eq!(page_title(&tdb, &alpha, "stays"), "Stays");
+}
+
+#[test]
+fn the_staff_api_refuses_another_tenants_backup_a_missing_one_a_moving_tenant_a_second_backup_and_a_read_token() {
+    use crate::provisioning_api::{call, token};
+    use provisioning::auth::Scopes;
+
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let db = tdb.db(2);
+    let (alpha, _beta) = (seed(&db, "alpha"), seed(&db, "beta"));
+    let write = token(&tdb, Scopes::READ_WRITE, chrono::Duration::days(1));
+    let beta_backup = call(&app, "POST", "/api/v1/tenants/beta/backups", &write, "");
+    assert_eq!(beta_backup.status, 201, "{}", beta_backup.body);
+    let beta_id = beta_backup.json()["backup"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(call(&app, "POST", "/api/v1/tenants/alpha/backups", &write, "").status, 201);
+    change_data(&tdb, &alpha, "added-later");
+    let before = sums(&tdb, &alpha);
+
+    let other = call(&app, "POST", "/api/v1/tenants/alpha/restore", &write, &format!(r#"{{"backup":"{beta_id}"}}"#));
+    assert_eq!(other.status, 422, "{}", other.body);
+    assert_eq!(other.json()["error"]["field"], "backup");
+    assert!(other.body.contains("beta"), "{}", other.body);
+    let missing = call(
+        &app,
+        "POST",
+        "/api/v1/tenants/alpha/restore",
+        &write,
+        r#"{"backup":"00000000-0000-4000-8000-000000000001"}"#,
+    );
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    assert_eq!(call(&app, "POST", "/api/v1/tenants/alpha/restore", &write, r#"{"backup":"nope"}"#).status, 422);
+    assert_eq!(call(&app, "POST", "/api/v1/tenants/alpha/restore", &write, r#"{"snapshot":1}"#).status, 400);
+    assert_eq!(call(&app, "POST", "/api/v1/tenants/nobody/restore", &write, "").status, 404);
+    assert_eq!(call(&app, "POST", "/api/v1/tenants/nobody/backups", &write, "").status, 404);
+
+    // A tenant being moved: read-only in the catalog, or its move's lock held.
+    tdb.conn().batch_execute("UPDATE catalog.tenants SET read_only = true WHERE slug = 'alpha'").unwrap();
+    let moving = call(&app, "POST", "/api/v1/tenants/alpha/restore", &write, "");
+    assert_eq!(moving.status, 409, "{}", moving.body);
+    tdb.conn().batch_execute("UPDATE catalog.tenants SET read_only = false WHERE slug = 'alpha'").unwrap();
+    let mut mover = tdb.conn();
+    mover.batch_execute("SELECT pg_advisory_lock(hashtext('civitas.move:alpha'))").unwrap();
+    let moving = call(&app, "POST", "/api/v1/tenants/alpha/restore", &write, "");
+    assert_eq!(moving.status, 409, "{}", moving.body);
+    mover.batch_execute("SELECT pg_advisory_unlock(hashtext('civitas.move:alpha'))").unwrap();
+
+    // A backup of the tenant already running.
+    let mut backer = tdb.conn();
+    backer.batch_execute("SELECT pg_advisory_lock(hashtext('civitas.backup:alpha'))").unwrap();
+    let running = call(&app, "POST", "/api/v1/tenants/alpha/backups", &write, "");
+    assert_eq!(running.status, 409, "{}", running.body);
+    backer.batch_execute("SELECT pg_advisory_unlock(hashtext('civitas.backup:alpha'))").unwrap();
+
+    // A token that may only read can list, not back up or restore.
+    let read = token(&tdb, Scopes::READ_ONLY, chrono::Duration::days(1));
+    assert_eq!(call(&app, "POST", "/api/v1/tenants/alpha/restore", &read, "").status, 403);
+    assert_eq!(call(&app, "POST", "/api/v1/tenants/alpha/backups", &read, "").status, 403);
+    assert_eq!(call(&app, "POST", "/api/v1/tenants/alpha/restore", "cvt_nope", "").status, 401);
+    let listed = call(&app, "GET", "/api/v1/backups", &read, "");
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.json()["backups"].as_array().unwrap().len(), 2, "{}", listed.body);
+
+    assert_eq!(sums(&tdb, &alpha), before, "nothing refused changed the tenant");
+    assert_eq!(page_title(&tdb, &alpha, "stays"), "Edited after the backup");
+    assert_eq!(audited(&tdb, "tenant.restore_failed", "alpha"), 4);
+    assert_eq!(audited(&tdb, "tenant.backup_failed", "alpha"), 1);
+    assert_eq!(audited(&tdb, "tenant.restore", "alpha"), 0);
+}

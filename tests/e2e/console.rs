@@ -592,3 +592,50 @@ fn staff_set_a_tenant_mail_server_from_the_console_without_ever_seeing_the_passw
     assert!(audit.body.contains("tenant.mail.put") && audit.body.contains("tenant.mail.delete"), "{}", audit.body);
     assert!(!audit.body.contains(password) && !audit.body.contains(&sealed));
 }
+
+#[test]
+fn the_console_shows_each_tenants_cluster_a_move_in_progress_and_the_tenants_last_backups() {
+    use diesel::connection::SimpleConnection;
+    let tdb = TestDb::new();
+    let app = TestApp::start(&tdb, TestConfig::default());
+    let db = tdb.db(1);
+    let caen = crate::support::tenants::create(&db, "caen", &["caen.test"], &["pages"]);
+    crate::support::tenants::create(&db, "brest", &["brest.test"], &["pages"]);
+    let b = signed_in(&app, &tdb, "ops@hebergeur.test");
+
+    let list = b.get("/tenants");
+    assert!(list.body.contains("Grappe PostgreSQL"), "{}", list.body);
+    assert!(list.body.contains("<td>main</td>"), "{}", list.body);
+    let page = b.get("/tenants/caen");
+    assert!(page.body.contains("<dd>main</dd>"), "{}", page.body);
+    assert!(page.body.contains("Aucune sauvegarde pour le moment."), "{}", page.body);
+
+    // A move that has not switched yet: read-only, on its way to pg2 (a second name
+    // for the test database: only its name shows here).
+    provisioning::clusters::add(
+        &db,
+        &app.state.identity.keyring,
+        &tenant_core::names::ClusterName::parse("pg2").unwrap(),
+        &tenant_core::DatabaseUrl::new(tdb.url.clone()),
+        5,
+        &Actor::system(),
+    )
+    .unwrap();
+    tdb.conn()
+        .batch_execute("UPDATE catalog.tenants SET read_only = true, moving_to = 'pg2' WHERE slug = 'caen'")
+        .unwrap();
+    let list = b.get("/tenants");
+    assert!(list.body.contains("lecture seule, déplacement vers pg2"), "{}", list.body);
+    assert_eq!(list.body.matches("lecture seule").count(), 1, "only caen is read-only: {}", list.body);
+    assert!(b.get("/tenants/caen").body.contains("lecture seule, déplacement vers pg2"));
+
+    let outcome = provisioning::backups::back_up_tenant(&db, &*app.state.blobs, &caen).unwrap();
+    let page = b.get("/tenants/caen");
+    assert!(page.body.contains(&outcome.id.to_string()), "{}", page.body);
+    assert!(page.body.contains("réussie"), "{}", page.body);
+    assert!(!page.body.contains("Aucune sauvegarde pour le moment."));
+    let en =
+        send(app.prov, "GET", "/tenants/caen", &[("Cookie", &b.cookies.join("; ")), ("Accept-Language", "en")], b"");
+    assert!(en.body.contains("read-only, moving to pg2") && en.body.contains("succeeded"), "{}", en.body);
+    assert!(!b.get("/tenants/brest").body.contains(&outcome.id.to_string()), "another tenant's backup is not listed");
+}

@@ -5,6 +5,7 @@
 //! [`access::WriteAccess`]), so a route without a valid token cannot run.
 pub mod access;
 pub mod audit_log;
+pub mod backups;
 pub mod body;
 pub mod error;
 pub mod jobs;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tenants::configure)
             .configure(jobs::configure)
             .configure(audit_log::configure)
+            .configure(backups::configure)
             .configure(upgrades::configure)
             .default_service(web::to(no_such_route)),
     );

@@ -20,7 +20,7 @@ use diesel::prelude::*;
 use tenant_core::blob::{self, BlobKey, BlobStore};
 use tenant_core::migrations::{run_tenant_in, TENANT};
 use tenant_core::names::TenantSlug;
-use tenant_core::schema::catalog::backups;
+use tenant_core::schema::catalog::{backups, tenants};
 use tenant_core::{catalog, CoreError, CoreResult, Db, Tenant, TenantStatus};
 use uuid::Uuid;
 
@@ -83,6 +83,13 @@ pub fn restore_tenant(
         return Err(CoreError::Conflict(format!(
             "tenant {slug} is {}: only an active or suspended tenant can be restored",
             tenant.status.as_str()
+        )));
+    }
+    // Held for the whole restore: a move of this tenant cannot start meanwhile.
+    let _no_move = hold_move_lock(db, slug)?;
+    if tenant.read_only {
+        return Err(CoreError::Conflict(format!(
+            "tenant {slug} is read-only while it is being moved: restore it once the move is over"
         )));
     }
     let url = tenant_database_url(db, &tenant)?;
@@ -203,6 +210,53 @@ fn take_restore_lock(conn: &mut PgConnection, tenant: &Tenant) -> CoreResult<()>
     }
 }
 
+/// The lock a move of tenant `slug` holds (see `move_tenant`), taken on a session of
+/// its own: refused while the tenant is being moved, and no move starts until it is
+/// released.
+fn hold_move_lock(db: &Db, slug: &TenantSlug) -> CoreResult<PgConnection> {
+    #[derive(QueryableByName)]
+    struct Got {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        got: bool,
+    }
+    let mut guard = db.dedicated()?;
+    let got: Got = diesel::sql_query("SELECT pg_try_advisory_lock(hashtext($1)) AS got")
+        .bind::<diesel::sql_types::Text, _>(format!("civitas.move:{slug}"))
+        .get_result(&mut guard)?;
+    if got.got {
+        Ok(guard)
+    } else {
+        Err(CoreError::Conflict(format!("tenant {slug} is being moved: restore it once the move is over")))
+    }
+}
+
+/// Checks that backup `id` exists, is a tenant's, and that its manifest, dump and
+/// files are all there and match their checksums. `Ok(false)` names what is wrong
+/// in the log only; errors are the catalog's or the store's.
+pub fn verify_backup(db: &Db, blobs: &dyn BlobStore, id: Uuid) -> CoreResult<bool> {
+    let found = db.catalog(|conn| {
+        let row: Option<(Option<Uuid>, Option<String>, Option<String>)> = backups::table
+            .find(id)
+            .filter(backups::status.eq("succeeded"))
+            .select((backups::tenant_id, backups::manifest_key, backups::manifest_sha256))
+            .first(conn)
+            .optional()?;
+        let Some((Some(tenant_id), Some(key), Some(sha))) = row else { return Ok(None) };
+        let slug: Option<String> = tenants::table.find(tenant_id).select(tenants::slug).first(conn).optional()?;
+        let Some(slug) = slug.and_then(|s| TenantSlug::parse(&s).ok()) else { return Ok(None) };
+        Ok(Some((catalog::load_one(conn, &slug)?, key, sha)))
+    })?;
+    let Some((tenant, key, sha)) = found else { return Ok(false) };
+    match read_and_check(blobs, &tenant, &(id, key, sha)) {
+        Ok(_) => Ok(true),
+        Err(CoreError::Invalid(why)) => {
+            tracing::warn!(backup = %id, reason = %why, "backup check failed");
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The backup's id, manifest key and manifest checksum, from the catalog.
 fn find_backup(db: &Db, tenant: &Tenant, choice: BackupChoice) -> CoreResult<(Uuid, String, String)> {
     db.catalog(|conn| {
@@ -217,10 +271,27 @@ fn find_backup(db: &Db, tenant: &Tenant, choice: BackupChoice) -> CoreResult<(Uu
         let found: Option<(Uuid, Option<String>, Option<String>)> = query.first(conn).optional()?;
         match found {
             Some((id, Some(key), Some(sha))) => Ok((id, key, sha)),
-            _ => Err(CoreError::NotFound(match choice {
+            _ => {
+                if let BackupChoice::Id(id) = choice {
+                    let owner: Option<String> = backups::table
+                        .find(id)
+                        .filter(backups::tenant_id.is_distinct_from(Some(tenant.id)))
+                        .select(backups::slug)
+                        .first(conn)
+                        .optional()?;
+                    if let Some(owner) = owner {
+                        let whose = if owner.is_empty() { "the catalog".to_owned() } else { format!("tenant {owner}") };
+                        return Err(CoreError::Invalid(format!(
+                            "backup {id} is {whose}'s, not tenant {}'s: a tenant can only be restored from its own backups. Nothing was changed.",
+                            tenant.slug
+                        )));
+                    }
+                }
+                Err(CoreError::NotFound(match choice {
                 BackupChoice::Latest => format!("tenant {} has no successful backup", tenant.slug),
                 BackupChoice::Id(id) => format!("tenant {} has no successful backup {id}", tenant.slug),
-            })),
+                }))
+            }
         }
     })
 }

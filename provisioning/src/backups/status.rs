@@ -43,6 +43,24 @@ pub fn list_backups(db: &Db, slug: Option<&TenantSlug>) -> CoreResult<Vec<Backup
     })
 }
 
+/// One page of backups, newest first: every backup (of the tenants and the catalog),
+/// or those of tenant `slug`; `offset` rows skipped, at most `limit` returned.
+pub fn list_page(db: &Db, slug: Option<&TenantSlug>, limit: i64, offset: i64) -> CoreResult<Vec<BackupRow>> {
+    db.catalog(|conn| {
+        let mut query = backups::table
+            .order((backups::started_at.desc(), backups::id.desc()))
+            .limit(limit)
+            .offset(offset)
+            .select(BackupRow::as_select())
+            .into_boxed();
+        if let Some(slug) = slug {
+            let tenant = catalog::load_one(conn, slug)?;
+            query = query.filter(backups::tenant_id.eq(tenant.id));
+        }
+        Ok(query.load(conn)?)
+    })
+}
+
 /// The age of the backups, for the metrics.
 #[derive(Debug, Default)]
 pub struct BackupsHealth {

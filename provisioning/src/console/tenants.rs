@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use tenant_core::names::TenantSlug;
 use tenant_core::schema::catalog::jobs as jobs_table;
+use tenant_core::schema::catalog::tenants as tenants_table;
 use tenant_core::{catalog, CoreError, Tenant, TenantStatus};
 
 use super::see_other;
@@ -34,6 +35,18 @@ struct Row {
     pending_jobs: i64,
     usage: Option<crate::usage::Measured>,
     storage: Option<String>,
+    /// The cluster a read-only tenant is being moved to, if the move has not switched yet.
+    moving_to: Option<String>,
+}
+
+/// Read-only tenants and the cluster each is being moved to (none once switched).
+fn moves(conn: &mut PgConnection) -> tenant_core::CoreResult<HashMap<String, Option<String>>> {
+    Ok(tenants_table::table
+        .filter(tenants_table::read_only)
+        .select((tenants_table::slug, tenants_table::moving_to))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 async fn list(
@@ -44,14 +57,14 @@ async fn list(
     let q = filter.q.clone().unwrap_or_default();
     let status = filter.status.as_deref().and_then(|s| TenantStatus::parse(s).ok());
     let db = state.db.clone();
-    let (all, pending, measures) = web::block(move || {
+    let (all, pending, measures, moving) = web::block(move || {
         db.catalog(|conn| {
             let pending: Vec<(Option<String>, i64)> = jobs_table::table
                 .filter(jobs_table::status.eq_any(["queued", "running"]))
                 .group_by(jobs_table::tenant_slug)
                 .select((jobs_table::tenant_slug, diesel::dsl::count_star()))
                 .load(conn)?;
-            Ok((catalog::load_all(conn)?, pending, crate::usage::last_measures(conn)?))
+            Ok((catalog::load_all(conn)?, pending, crate::usage::last_measures(conn)?, moves(conn)?))
         })
     })
     .await
@@ -72,6 +85,7 @@ async fn list(
             let usage = measures.get(&t.id).cloned();
             Row {
                 pending_jobs: pending.get(t.slug.as_str()).copied().unwrap_or(0),
+                moving_to: moving.get(t.slug.as_str()).cloned().flatten(),
                 storage: usage.as_ref().map(|u| size(u.storage_bytes.max(0) as u64, console.locale)),
                 usage,
                 tenant: t,
@@ -97,14 +111,20 @@ async fn show(
         let exports = crate::export_tenant::list_exports(&db, &slug)?;
         let providers = crate::identity_providers::list(&db, &slug)?;
         let mail = crate::mail_settings::get(&db, &keyring, &slug)?;
-        let (tenant, recent) = db
-            .catalog(|conn| Ok((catalog::load_one(conn, &slug)?, jobs::list_recent(conn, Some(slug.as_str()), 20)?)))?;
+        let (tenant, recent, moving) = db.catalog(|conn| {
+            Ok((
+                catalog::load_one(conn, &slug)?,
+                jobs::list_recent(conn, Some(slug.as_str()), 20)?,
+                moves(conn)?.remove(slug.as_str()).flatten(),
+            ))
+        })?;
         let usage = crate::usage::of(&db, &*blobs, &tenant)?;
-        Ok::<_, CoreError>((tenant, recent, exports, providers, mail, usage))
+        let backups = crate::backups::list_page(&db, Some(&slug), 10, 0)?;
+        Ok::<_, CoreError>((tenant, recent, exports, providers, mail, usage, moving, backups))
     })
     .await
     .map_err(|_| SignInRequired::Unavailable)?;
-    let (tenant, recent, exports, providers, mail, usage) = match found {
+    let (tenant, recent, exports, providers, mail, usage, moving, backups) = match found {
         Ok(v) => v,
         Err(CoreError::NotFound(_)) => return Ok(state.views.not_found(console.locale)),
         Err(_) => return Err(SignInRequired::Unavailable),
@@ -116,9 +136,33 @@ async fn show(
     ctx.insert("providers", &providers);
     ctx.insert("mail", &mail);
     ctx.insert("usage", &usage);
+    ctx.insert("moving_to", &moving);
+    let backups: Vec<BackupLine> = backups
+        .into_iter()
+        .map(|b| BackupLine {
+            size: b.size_bytes.map(|n| size(n.max(0) as u64, console.locale)),
+            id: b.id,
+            status: b.status,
+            started_at: b.started_at,
+            finished_at: b.finished_at,
+            error: b.error,
+        })
+        .collect();
+    ctx.insert("backups", &backups);
     ctx.insert("storage", &size(usage.storage_bytes, console.locale));
     ctx.insert("max_storage", &usage.max_storage_bytes.map(|b| size(b.max(0) as u64, console.locale)));
     Ok(state.views.page(StatusCode::OK, "tenant.html", console.locale, ctx))
+}
+
+/// One of the tenant's last backups, as its page shows it.
+#[derive(Serialize)]
+struct BackupLine {
+    id: uuid::Uuid,
+    status: String,
+    started_at: chrono::DateTime<chrono::Utc>,
+    finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    size: Option<String>,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]

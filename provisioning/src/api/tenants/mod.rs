@@ -1,4 +1,5 @@
 //! `/api/v1/tenants`.
+mod backups;
 mod certificates;
 mod change_status;
 mod create;
@@ -30,7 +31,9 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(certificates::delete_certificate)
         .service(change_status::suspend_tenant)
         .service(change_status::resume_tenant)
-        .service(move_tenant::move_to_cluster);
+        .service(move_tenant::move_to_cluster)
+        .service(backups::back_up)
+        .service(backups::restore);
 }
 
 /// The tenant slug of a route; anything that is not a valid slug names no tenant.
