@@ -22,6 +22,7 @@ pub mod mail_settings;
 mod migrate_tenants;
 pub mod move_tenant;
 pub mod pg_tools;
+mod session_lock;
 pub mod set_tenant_status;
 mod spec;
 pub mod staff;

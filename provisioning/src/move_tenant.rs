@@ -76,10 +76,9 @@ struct Count {
     n: i64,
 }
 
-#[derive(QueryableByName)]
-struct Locked {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    locked: bool,
+/// The name of the lock a move of `slug` holds (a restore takes it too).
+pub(crate) fn lock_name(slug: &TenantSlug) -> String {
+    format!("civitas.move:{slug}")
 }
 
 /// Moves tenant `slug` to cluster `to`.
@@ -90,15 +89,11 @@ pub fn move_tenant(
     options: MoveOptions,
     actor: &Actor,
 ) -> CoreResult<Moved> {
-    // Held for the whole move, on its own session: a crashed move releases it.
-    let mut guard = db.dedicated()?;
-    let key = format!("civitas.move:{slug}");
-    let locked: Locked = diesel::sql_query("SELECT pg_try_advisory_lock(hashtext($1)) AS locked")
-        .bind::<Text, _>(&key)
-        .get_result(&mut guard)?;
-    if !locked.locked {
-        return Err(CoreError::Conflict(format!("tenant {slug} is already being moved")));
-    }
+    // Held for the whole move, on its own session: a crashed move releases it. A
+    // restore holds it too.
+    let Some(_guard) = crate::session_lock::try_hold(db, &lock_name(slug))? else {
+        return Err(CoreError::Conflict(format!("tenant {slug} is already being moved or restored")));
+    };
     recover_switched(db, slug, actor)?;
     let (tenant, leftover) = start(db, slug, to, actor)?;
     let from = tenant.cluster.clone();

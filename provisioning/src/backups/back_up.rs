@@ -150,20 +150,8 @@ fn recorded(
 /// One backup of a tenant at a time, across processes: a session lock on a catalog
 /// connection held until the backup ends (a crashed backup releases it).
 fn take_backup_lock(db: &Db, tenant: &Tenant) -> CoreResult<PgConnection> {
-    #[derive(QueryableByName)]
-    struct Got {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        got: bool,
-    }
-    let mut guard = db.dedicated()?;
-    let got: Got = diesel::sql_query("SELECT pg_try_advisory_lock(hashtext($1)) AS got")
-        .bind::<diesel::sql_types::Text, _>(format!("civitas.backup:{}", tenant.slug))
-        .get_result(&mut guard)?;
-    if got.got {
-        Ok(guard)
-    } else {
-        Err(CoreError::Conflict(format!("a backup of tenant {} is already running", tenant.slug)))
-    }
+    crate::session_lock::try_hold(db, &format!("civitas.backup:{}", tenant.slug))?
+        .ok_or_else(|| CoreError::Conflict(format!("a backup of tenant {} is already running", tenant.slug)))
 }
 
 /// Backs up one tenant: its schema, its files, and a manifest. Refused (conflict)

@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 pub use back_up::{back_up_catalog, back_up_tenant, BackupOutcome};
 pub use prune::{prune_backups, Pruned, Retention};
-pub use restore_tenant::{restore_tenant, verify_backup, BackupChoice, RestoreOutcome};
+pub use restore_tenant::{not_its_own, restore_tenant, verify_backup, BackupChoice, RestoreOutcome};
 pub use status::{last_successes, list_backups, list_page, BackupRow, BackupsHealth};
 pub use table_sums::{table_sums, TableSum};
 

@@ -194,16 +194,7 @@ fn apply(
 /// One restore of a tenant at a time, across processes: a session lock on a
 /// connection the restore holds until it ends.
 fn take_restore_lock(conn: &mut PgConnection, tenant: &Tenant) -> CoreResult<()> {
-    #[derive(QueryableByName)]
-    struct Got {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        got: bool,
-    }
-    let key = i64::from_be_bytes(tenant.id.as_bytes()[..8].try_into().unwrap_or_default()) ^ 0x7265_7374_6f72_6521;
-    let got: Got = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS got")
-        .bind::<diesel::sql_types::BigInt, _>(key)
-        .get_result(conn)?;
-    if got.got {
+    if crate::session_lock::try_lock(conn, &format!("civitas.restore:{}", tenant.slug))? {
         Ok(())
     } else {
         Err(CoreError::Conflict(format!("a restore of tenant {} is already running", tenant.slug)))
@@ -214,20 +205,8 @@ fn take_restore_lock(conn: &mut PgConnection, tenant: &Tenant) -> CoreResult<()>
 /// its own: refused while the tenant is being moved, and no move starts until it is
 /// released.
 fn hold_move_lock(db: &Db, slug: &TenantSlug) -> CoreResult<PgConnection> {
-    #[derive(QueryableByName)]
-    struct Got {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        got: bool,
-    }
-    let mut guard = db.dedicated()?;
-    let got: Got = diesel::sql_query("SELECT pg_try_advisory_lock(hashtext($1)) AS got")
-        .bind::<diesel::sql_types::Text, _>(format!("civitas.move:{slug}"))
-        .get_result(&mut guard)?;
-    if got.got {
-        Ok(guard)
-    } else {
-        Err(CoreError::Conflict(format!("tenant {slug} is being moved: restore it once the move is over")))
-    }
+    crate::session_lock::try_hold(db, &crate::move_tenant::lock_name(slug))?
+        .ok_or_else(|| CoreError::Conflict(format!("tenant {slug} is being moved: restore it once the move is over")))
 }
 
 /// Checks that backup `id` exists, is a tenant's, and that its manifest, dump and
@@ -273,27 +252,35 @@ fn find_backup(db: &Db, tenant: &Tenant, choice: BackupChoice) -> CoreResult<(Uu
             Some((id, Some(key), Some(sha))) => Ok((id, key, sha)),
             _ => {
                 if let BackupChoice::Id(id) = choice {
-                    let owner: Option<String> = backups::table
-                        .find(id)
-                        .filter(backups::tenant_id.is_distinct_from(Some(tenant.id)))
-                        .select(backups::slug)
-                        .first(conn)
-                        .optional()?;
-                    if let Some(owner) = owner {
-                        let whose = if owner.is_empty() { "the catalog".to_owned() } else { format!("tenant {owner}") };
-                        return Err(CoreError::Invalid(format!(
-                            "backup {id} is {whose}'s, not tenant {}'s: a tenant can only be restored from its own backups. Nothing was changed.",
-                            tenant.slug
-                        )));
+                    if let Some(refusal) = not_its_own(conn, tenant, id)? {
+                        return Err(CoreError::Invalid(refusal));
                     }
                 }
                 Err(CoreError::NotFound(match choice {
-                BackupChoice::Latest => format!("tenant {} has no successful backup", tenant.slug),
-                BackupChoice::Id(id) => format!("tenant {} has no successful backup {id}", tenant.slug),
+                    BackupChoice::Latest => format!("tenant {} has no successful backup", tenant.slug),
+                    BackupChoice::Id(id) => format!("tenant {} has no successful backup {id}", tenant.slug),
                 }))
             }
         }
     })
+}
+
+/// Why backup `id` cannot restore `tenant` when it is another tenant's or the
+/// catalog's (`None` when it is the tenant's own, or no backup at all).
+pub fn not_its_own(conn: &mut PgConnection, tenant: &Tenant, id: Uuid) -> CoreResult<Option<String>> {
+    let owner: Option<String> = backups::table
+        .find(id)
+        .filter(backups::tenant_id.is_distinct_from(Some(tenant.id)))
+        .select(backups::slug)
+        .first(conn)
+        .optional()?;
+    Ok(owner.map(|owner| {
+        let whose = if owner.is_empty() { "the catalog".to_owned() } else { format!("tenant {owner}") };
+        format!(
+            "backup {id} is {whose}'s, not tenant {}'s: a tenant can only be restored from its own backups. Nothing was changed.",
+            tenant.slug
+        )
+    }))
 }
 
 /// Reads the manifest, the dump and every file, and checks each against what pins it.

@@ -17,7 +17,7 @@ use crate::api::body::parse_json;
 use crate::api::error::ApiError;
 use crate::api::ProvisioningState;
 use crate::audit::{self, Actor};
-use crate::backups::{back_up_tenant, list_page, restore_tenant, BackupChoice};
+use crate::backups::{back_up_tenant, list_page, not_its_own, restore_tenant, BackupChoice};
 
 /// Records a refused or failed call in the audit log, and hands its error back.
 fn audited_failure(db: &tenant_core::Db, actor: &Actor, action: &str, slug: &str, error: CoreError) -> CoreError {
@@ -90,17 +90,22 @@ pub async fn restore(
         ),
     };
     let (db, blobs, actor) = (state.db.clone(), state.blobs.clone(), caller.actor());
-    let restored = web::block(move || {
-        restore_tenant(&db, &*blobs, &slug, choice, &actor)
-            .map_err(|e| audited_failure(&db, &actor, "tenant.restore_failed", slug.as_str(), e))
-    })
-    .await?
-    .map_err(|e| match e {
-        // A backup of another tenant (or of the catalog) is the request's fault.
-        CoreError::Invalid(m) if m.contains("can only be restored from its own backups") => {
-            ApiError::invalid("backup", m)
+    let restored = web::block(move || -> Result<_, ApiError> {
+        // A backup of another tenant (or of the catalog) is the request's fault: said
+        // on its field, before anything starts (the restore refuses it too).
+        if let BackupChoice::Id(id) = choice {
+            // An unknown tenant is the restore's 404, below.
+            if let Ok(tenant) = db.catalog(|conn| catalog::load_one(conn, &slug)) {
+                if let Some(refusal) = db.catalog(|conn| not_its_own(conn, &tenant, id))? {
+                    let error = CoreError::Invalid(refusal.clone());
+                    audited_failure(&db, &actor, "tenant.restore_failed", slug.as_str(), error);
+                    return Err(ApiError::invalid("backup", refusal));
+                }
+            }
         }
-        other => ApiError::from(other),
-    })?;
+        restore_tenant(&db, &*blobs, &slug, choice, &actor)
+            .map_err(|e| ApiError::from(audited_failure(&db, &actor, "tenant.restore_failed", slug.as_str(), e)))
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "restored": restored })))
 }
