@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use blob_s3::S3BlobStore;
+use blob_s3::{S3BlobStore, S3Settings};
 use provisioning::delete_tenant::{delete_tenant, PurgeTenantJob};
 use provisioning::export_tenant::{enqueue_export, ExportTenantJob};
 use provisioning::jobs::{JobHandler, JobStatus, Runner, RunnerOptions};
@@ -179,19 +179,26 @@ fn civitas_serve_reads_the_s3_settings_and_serves_a_tenants_logo_from_the_bucket
     store.delete_tenant(tenant.id).unwrap();
 }
 
-#[test]
-fn an_attachment_on_s3_is_reachable_only_through_its_own_tenants_host() {
-    let weed = s3::shared();
+/// A server on S3 with two tenants with proposals, and a proposal of the first
+/// published with a PDF attached.
+struct Published {
+    app: TestApp,
+    tenant: Tenant,
+    other: Tenant,
+    /// The attachment's link on the first tenant's pages.
+    link: String,
+    _tdb: TestDb,
+}
+
+fn published_pdf((slug, other_slug): (&str, &str), settings: S3Settings) -> Published {
     let tdb = TestDb::new();
     let db = tdb.db(2);
-    let store = Arc::new(weed.store());
-    let tenant = tenants::create(&db, "s3a", &["s3a.test"], &["proposals"]);
-    let other = tenants::create(&db, "s3b", &["s3b.test"], &["proposals"]);
+    let tenant = tenants::create(&db, slug, &[&format!("{slug}.test")], &["proposals"]);
+    let other = tenants::create(&db, other_slug, &[&format!("{other_slug}.test")], &["proposals"]);
     let place = setup(&db, &tenant, &ProposalSettings::default());
     setup(&db, &other, &ProposalSettings::default());
-    let app = TestApp::start(&tdb, TestConfig { s3: Some(weed.settings()), ..TestConfig::default() });
-
-    let mut author = signed_in(&app, "s3a.test", "auteur", "s3a");
+    let app = TestApp::start(&tdb, TestConfig { s3: Some(settings), ..TestConfig::default() });
+    let mut author = signed_in(&app, &format!("{slug}.test"), "auteur", slug);
     let r = crate::proposals::publish(
         &mut author,
         &place.base,
@@ -202,6 +209,14 @@ fn an_attachment_on_s3_is_reachable_only_through_its_own_tenants_host() {
     assert_eq!(r.status, 303, "{}", r.body);
     let page = author.get(r.header("location").unwrap().split('?').next().unwrap());
     let link = attachment_link(&page.body);
+    Published { app, tenant, other, link, _tdb: tdb }
+}
+
+#[test]
+fn an_attachment_on_s3_is_reachable_only_through_its_own_tenants_host() {
+    let weed = s3::shared();
+    let store = Arc::new(weed.store());
+    let Published { _tdb, app, tenant, link, .. } = published_pdf(("s3a", "s3b"), weed.settings());
 
     let stored = names(&*store, tenant.id);
     assert!(stored.len() == 1 && stored[0].starts_with("proposals/"), "{stored:?}");
@@ -218,29 +233,11 @@ fn an_attachment_on_s3_is_reachable_only_through_its_own_tenants_host() {
 #[test]
 fn a_presigned_link_downloads_only_its_tenants_file_and_expires() {
     let weed = s3::shared();
-    let tdb = TestDb::new();
-    let db = tdb.db(2);
-    let tenant = tenants::create(&db, "s3p", &["s3p.test"], &["proposals"]);
-    let other = tenants::create(&db, "s3q", &["s3q.test"], &["proposals"]);
-    let place = setup(&db, &tenant, &ProposalSettings::default());
-    setup(&db, &other, &ProposalSettings::default());
     let mut settings = weed.settings();
     settings.presigned_url_ttl = Some(Duration::from_secs(3));
-    let app = TestApp::start(&tdb, TestConfig { s3: Some(settings), ..TestConfig::default() });
+    let Published { _tdb, app, tenant, other, link } = published_pdf(("s3p", "s3q"), settings);
     let store = weed.store();
     store.put(&key(other.id, "proposals/secret.pdf"), b"%PDF-1.4 the other tenant's").unwrap();
-
-    let mut author = signed_in(&app, "s3p.test", "auteur", "s3p");
-    let r = crate::proposals::publish(
-        &mut author,
-        &place.base,
-        "Un plan",
-        "Le plan joint à cette proposition.",
-        &[("attachments", "plan.pdf", PDF)],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let page = author.get(r.header("location").unwrap().split('?').next().unwrap());
-    let link = attachment_link(&page.body);
 
     // The tenant's host checks who may read, then sends to a link signed for that key.
     let answer = Browser::new(app.http, "s3p.test").get(&link);
