@@ -1,7 +1,8 @@
 // Signing a petition in a real browser (issue 6): on senat.localhost (created by
 // run.sh with one open petition), a person finds the petition with the keyboard,
 // reaches "Signer avec FranceConnect" with Tab, signs in at the FranceConnect-like
-// provider (tests/oidc) and lands on the answer "signature enregistrée le <date>";
+// provider (tests/oidc) and lands back on the petition, whose notice says "signature
+// enregistrée le <date>";
 // the petition counts one signature; signing again says so and adds nothing. Each
 // page has no console error, no CSP violation, and texts contrasting at least 4.5:1.
 import { test, before, after } from 'node:test';
@@ -30,9 +31,9 @@ const PETITION = { id: 1, title: 'Retransmettre en direct toutes les séances pu
 const T = {
   listTitle: 'Pétitions',
   signButton: 'Signer avec FranceConnect',
-  signedTitle: 'Signature enregistrée',
   signedText: (date) => `Merci : votre signature est enregistrée le ${date}.`,
-  alreadyTitle: 'Vous avez déjà signé',
+  alreadyText: (date) => `Vous avez déjà signé cette pétition le ${date}. Rien n'a été ajouté : chaque personne signe une seule fois.`,
+  youSigned: (date) => `Vous avez signé cette pétition le ${date}.`,
   providerSubmit: 'Se connecter',
 };
 
@@ -91,7 +92,8 @@ async function signWithKeyboard(page, what) {
   await radio.check();
   await arrive(
     page,
-    (u) => u.href === siteUrl(`/petitions/${PETITION.id}/signature`),
+    // The signature recorded, the answer is the petition's page with its notice.
+    (u) => u.pathname === `/petitions/${PETITION.id}` && u.searchParams.has('notice'),
     () => page.getByRole('button', { name: T.providerSubmit }).click(),
     `${what}: back from the provider`,
   );
@@ -150,11 +152,19 @@ test('on senat.localhost, a person finds a petition with the keyboard, signs it 
     await signWithKeyboard(page, 'first signature');
     assert.equal(asked.length, 1, 'through the authorization endpoint once');
     assert.equal(asked[0].searchParams.get('scope'), 'openid', 'anonymous signing asks for the subject only');
-    assert.deepEqual(await page.locator('h1').allInnerTexts(), [T.signedTitle]);
+    watched.current = page.url();
+    assert.deepEqual(await page.locator('h1').allInnerTexts(), [PETITION.title]);
     const today = new Date().toISOString().slice(0, 10).split('-').reverse().join('/');
-    assert.equal(words(await page.locator('.signed-on').innerText()), T.signedText(today));
+    const notice = words(await page.locator('main > .notice[role="status"]').innerText());
+    assert.ok(notice.startsWith(T.signedText(today)), notice);
+    assert.ok(notice.includes('seulement une empreinte chiffrée'), `the notice says what is kept: ${notice}`);
+    assert.equal(words(await page.locator('#signatures .notice[role="status"]').innerText()), T.youSigned(today));
     assert.equal(words(await page.locator('.petition-count').innerText()), '1');
-    assert.equal(await page.locator('header a[href^="/sign-in"]').count(), 1, 'signing opened no session');
+    // Reloading records nothing and says the same.
+    await page.reload({ waitUntil: 'load' });
+    assert.equal(words(await page.locator('.petition-count').innerText()), '1');
+    assert.ok(words(await page.locator('main > .notice[role="status"]').innerText()).startsWith(T.signedText(today)));
+    assert.equal(await page.locator('header.site-header a[href^="/sign-in"]').count(), 1, 'signing opened no session');
     await contrastOf(page, 'the signed page', failures, watched);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'senat-signed.png'), fullPage: true });
 
@@ -163,7 +173,7 @@ test('on senat.localhost, a person finds a petition with the keyboard, signs it 
     await page.goto(watched.current, { waitUntil: 'load' });
     assert.equal(words(await page.locator('.petition-count').innerText()), '1');
     await signWithKeyboard(page, 'second try');
-    assert.deepEqual(await page.locator('h1').allInnerTexts(), [T.alreadyTitle]);
+    assert.equal(words(await page.locator('main > .notice[role="status"]').innerText()), T.alreadyText(today));
     assert.equal(words(await page.locator('.petition-count').innerText()), '1');
 
     const problems = unexpectedProblems(watched.problems, []).filter((p) => !p.url?.startsWith(new URL(ISSUER).origin));

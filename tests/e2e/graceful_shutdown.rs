@@ -50,8 +50,9 @@ fn sigterm_finishes_the_requests_in_flight_and_loses_no_acknowledged_signature()
                         break;
                     }
                     match try_get(http, &path, &proofs[i]) {
-                        Some(r) if r.status == 200 => {
-                            assert!(r.body.contains("votre signature est enregistrée"), "signer {i}: {}", r.body);
+                        Some(r) if r.status == 303 => {
+                            let to = r.header("location").unwrap_or_default();
+                            assert!(to.ends_with("?notice=petition_signed"), "signer {i}: {to}");
                             signed.push(i);
                             acked.fetch_add(1, Ordering::SeqCst);
                         }

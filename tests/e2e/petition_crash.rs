@@ -218,10 +218,12 @@ fn no_signature_is_lost_or_doubled_when_the_server_is_killed_mid_load() {
                             continue;
                         };
                         match try_get(addr, &path, &signers[i].1) {
-                            Some(r) if r.status == 200 => {
-                                let new = r.body.contains("votre signature est enregistrée");
-                                let already = r.body.contains("Vous avez déjà signé");
-                                assert!(new || already, "signer {i}: {}", r.body);
+                            Some(r) if r.status == 303 => {
+                                // The answer: the petition's page, saying which.
+                                let to = r.header("location").unwrap_or_default();
+                                let new = to.ends_with("?notice=petition_signed");
+                                let already = to.ends_with("?notice=petition_already_signed");
+                                assert!(new || already, "signer {i}: {to}");
                                 seen.push((i, new));
                                 acked.fetch_add(1, Ordering::SeqCst);
                                 break;

@@ -131,7 +131,18 @@ fn sign_fc_in(b: &mut Browser, p: &Provider, id: i64, login: &str) -> Resp {
     }
     assert_eq!(r.header("location"), Some(next.as_str()));
     assert_eq!(b.cookies.contains_key("civitas_session"), had_session, "signing opens no session");
-    b.get(&next)
+    let r = b.get(&next);
+    if r.status != 303 {
+        return r;
+    }
+    // Recorded (or found there): the answer is the petition's page, with its notice.
+    let to = r.header("location").expect("the petition").to_owned();
+    assert!(
+        to == format!("/petitions/{id}?notice=petition_signed")
+            || to == format!("/petitions/{id}?notice=petition_already_signed"),
+        "{to}"
+    );
+    b.get(&to)
 }
 
 fn state_of(conn: &mut diesel::PgConnection, id: i64) -> String {
@@ -273,6 +284,8 @@ fn petitions_are_reviewed_published_signed_once_through_franceconnect_and_answer
     let signed = sign_fc(&app, &p, &host, first, "angela");
     assert_eq!(signed.status, 200, "{}", signed.body);
     assert!(signed.body.contains(&format!("votre signature est enregistrée le {}", today())), "{}", signed.body);
+    assert!(signed.body.contains("seulement une empreinte chiffrée, propre à cette pétition"), "{}", signed.body);
+    assert_eq!(signed.body.matches("votre signature est enregistrée").count(), 1, "one notice: {}", signed.body);
     assert!(signed.body.contains("<strong class=\"petition-count\">1</strong>"));
     // The petition page, in that browser, remembers it (the site does not).
     let mut angela = Browser::new(app.http, &host);
@@ -281,6 +294,16 @@ fn petitions_are_reviewed_published_signed_once_through_franceconnect_and_answer
     let page = angela.get(&format!("/petitions/{first}"));
     assert!(page.body.contains(&format!("Vous avez signé cette pétition le {}", today())), "{}", page.body);
     assert!(!anonymous.get(&format!("/petitions/{first}")).body.contains("Vous avez signé"));
+    // Reloading the signature's link, once its proof is spent, leads back to the
+    // petition, which says it; a link with the notice tells no one else they signed.
+    let reload = angela.get(&format!("/petitions/{first}/signature"));
+    assert_eq!((reload.status, reload.header("location")), (303, Some(format!("/petitions/{first}").as_str())));
+    for notice in ["petition_signed", "petition_already_signed"] {
+        let crafted = anonymous.get(&format!("/petitions/{first}?notice={notice}"));
+        assert_eq!(crafted.status, 200);
+        assert!(!crafted.body.contains("signature est enregistrée"), "{}", crafted.body);
+        assert!(!crafted.body.contains("Vous avez déjà signé"), "{}", crafted.body);
+    }
     // Again, from another browser: recognised, nothing added.
     let again = sign_fc(&app, &p, &host, first, "angela");
     assert_eq!(again.status, 200);
@@ -488,15 +511,20 @@ fn petitions_signed_with_an_account_show_consenting_signers_and_take_comments_re
         &format!("/petitions/{open}/sign"),
         &[("show_nickname", "1")],
     );
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains(&format!("votre signature est enregistrée le {}", today())), "{}", r.body);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some(format!("/petitions/{open}?notice=petition_signed").as_str()));
+    let signed = autre.get(&format!("/petitions/{open}?notice=petition_signed"));
+    assert!(signed.body.contains(&format!("votre signature est enregistrée le {}", today())), "{}", signed.body);
+    assert!(!signed.body.contains("empreinte chiffrée"), "no word of FranceConnect for an account's signature");
     let again = post_csrf(&mut autre, &format!("/petitions/{open}"), &format!("/petitions/{open}/sign"), &[]);
-    assert!(again.body.contains("Vous avez déjà signé"), "{}", again.body);
+    assert_eq!(again.header("location"), Some(format!("/petitions/{open}?notice=petition_already_signed").as_str()));
+    let again = autre.get(&format!("/petitions/{open}?notice=petition_already_signed"));
+    assert!(again.body.contains(&format!("Vous avez déjà signé cette pétition le {}", today())), "{}", again.body);
     let page = autre.get(&format!("/petitions/{open}"));
     assert!(page.body.contains(&format!("Vous avez signé cette pétition le {}", today())), "{}", page.body);
     let mut admin = sign_in(&app, &host, "admin");
     let r = post_csrf(&mut admin, &format!("/petitions/{open}"), &format!("/petitions/{open}/sign"), &[]);
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status, 303);
     let public = anonymous.get(&format!("/petitions/{open}"));
     assert!(public.body.contains("Signataires ayant choisi d&#x27;apparaître"), "{}", public.body);
     assert!(public.body.contains(">autre <"), "the consenting signer appears: {}", public.body);

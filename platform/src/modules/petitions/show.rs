@@ -21,6 +21,10 @@ use crate::state::AppState;
 pub struct ShowQuery {
     #[serde(default)]
     order: String,
+    /// After signing ([`super::sign::SIGNED`], [`super::sign::ALREADY`]): shown only
+    /// when this visitor did sign, so a link cannot tell anyone they signed.
+    #[serde(default)]
+    notice: String,
 }
 
 /// What the signing box shows.
@@ -137,6 +141,9 @@ pub async fn show_petition(
     page.ctx.insert("is_draft", &(p.state() == State::Draft));
     page.ctx.insert("follow", &follow);
     page.ctx.insert("purpose", &super::purpose(id));
+    if let Some(notice) = signed_notice(&state, &tenant, locale, &query.notice, signing, sign.signed_on) {
+        page.ctx.insert("notice", &notice);
+    }
     match &comments {
         Some(c) => section::add_to_context(&state, &tenant, &mut page.ctx, c).await?,
         None => {
@@ -146,4 +153,30 @@ pub async fn show_petition(
         }
     }
     page.render(&state, &tenant, "petitions/show.html", StatusCode::OK)
+}
+
+/// The notice that follows a signature ("signed on DATE", or "you had already
+/// signed on DATE"), when the visitor did sign: their browser remembers it, or their
+/// account's signature is there.
+fn signed_notice(
+    state: &AppState,
+    tenant: &tenant_core::Tenant,
+    locale: tenant_core::names::Locale,
+    notice: &str,
+    signing: Signing,
+    signed_on: Option<chrono::NaiveDate>,
+) -> Option<String> {
+    let key = match notice {
+        super::sign::SIGNED => "petitions_signed_text",
+        super::sign::ALREADY => "petitions_already_text",
+        _ => return None,
+    };
+    let on = signed_on?.format("%d/%m/%Y").to_string();
+    let theme = state.themes.get(tenant.theme.as_str());
+    let mut text = theme.message(locale, key).replace("{date}", &on);
+    if notice == super::sign::SIGNED && signing == Signing::Anonymous {
+        text.push(' ');
+        text.push_str(&theme.message(locale, "petitions_signed_privacy"));
+    }
+    Some(text)
 }

@@ -11,9 +11,11 @@
 //! `POST /petitions/{id}/sign` signs with the visitor's account (types that ask for
 //! an account or an account verification), with the form token.
 //!
-//! Either way the answer says "signed on DATE", or that the person had already
-//! signed on DATE and nothing was added.
-use actix_web::http::StatusCode;
+//! Either way the answer is a redirect (303) to the petition's page, which says
+//! "signed on DATE", or that the person had already signed on DATE and nothing was
+//! added ([`SIGNED`], [`ALREADY`]): reloading it, or going back to it, records
+//! nothing and shows the same, and the request that records a signature draws no page
+//! (see BENCHMARKS.md, "Petitions").
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tenant_core::accounts::verifications::{self, Gate};
@@ -24,43 +26,24 @@ use tenant_core::CoreError;
 
 use super::{account_signer, load_visible, purpose};
 use crate::http::error::AppError;
-use crate::http::extract::{CurrentTenant, RequestLocale};
-use crate::identity::page::{remove_cookie, Page};
-use crate::identity::{MaybeUser, Visitor};
+use crate::http::extract::CurrentTenant;
+use crate::identity::page::{remove_cookie, see_other};
+use crate::identity::MaybeUser;
 use crate::state::AppState;
 
-/// What the answer page shows of the petition.
-struct Shown {
-    id: i64,
-    title: String,
-    threshold: Option<i32>,
-    type_title: String,
-    /// The count before this request (the answer adds a new signature to it).
-    count: i64,
-}
+/// The petition page's notice after a new signature.
+pub const SIGNED: &str = "petition_signed";
+/// The petition page's notice after a signature that was already there.
+pub const ALREADY: &str = "petition_already_signed";
 
-/// The answer page for a signature, new or already there.
-fn signed_page(
-    state: &AppState,
-    req: &HttpRequest,
-    tenant: &tenant_core::Tenant,
-    locale: tenant_core::names::Locale,
-    visitor: &Visitor,
-    shown: Shown,
-    outcome: Signed,
-) -> Result<HttpResponse, AppError> {
-    let mut page = Page::new(state, req, tenant, locale, visitor);
-    page.ctx
-        .insert("petition", &serde_json::json!({ "id": shown.id, "title": shown.title, "threshold": shown.threshold }));
-    page.ctx.insert("type_title", &shown.type_title);
-    let (new, on, count) = match outcome {
-        Signed::New { on, count } => (true, on, count),
-        Signed::Already { on } => (false, on, shown.count),
+/// The answer to a signature, new or already there: the petition's page, with the
+/// notice that says which.
+fn to_petition(id: i64, outcome: &Signed) -> HttpResponse {
+    let notice = match outcome {
+        Signed::New { .. } => SIGNED,
+        Signed::Already { .. } => ALREADY,
     };
-    page.ctx.insert("new", &new);
-    page.ctx.insert("signed_on", &on);
-    page.ctx.insert("count", &count);
-    page.render(state, tenant, "petitions/signed.html", StatusCode::OK)
+    see_other(&format!("/petitions/{id}?notice={notice}"))
 }
 
 /// A failed signature batch, as the answer to one of its signers.
@@ -88,13 +71,16 @@ pub async fn signature(
     req: HttpRequest,
     state: web::Data<AppState>,
     tenant: CurrentTenant,
-    RequestLocale(locale): RequestLocale,
     MaybeUser(visitor): MaybeUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     crate::modules::require(&tenant, ModuleName::Petitions)?;
     let Some(hash) = crate::identity::oidc::anonymous_proof(&state, &req, &tenant, &purpose(id)) else {
+        // This link reloaded, or gone back to, after signing: the petition says it.
+        if super::remembered(&state, &req, &tenant).iter().any(|(p, _)| *p == id) {
+            return Ok(see_other(&format!("/petitions/{id}")));
+        }
         return Err(AppError::Forbidden(
             "no FranceConnect check for this petition in the last minutes: go back to the petition and press “Sign” again"
                 .into(),
@@ -134,17 +120,10 @@ pub async fn signature(
             Signed::Already { on: on.unwrap_or(now.date_naive()) }
         }
     };
-    let shown = Shown {
-        id,
-        title: sig.title,
-        threshold: sig.threshold,
-        type_title: tenant_core::spaces::pick(&sig.type_title, &[locale, tenant.default_locale]).0,
-        count: sig.before,
-    };
     let on = match outcome {
         Signed::New { on, .. } | Signed::Already { on } => on,
     };
-    let mut res = signed_page(&state, &req, &tenant, locale, &visitor, shown, outcome)?;
+    let mut res = to_petition(id, &outcome);
     // The proof has done its work; the browser remembers the signature (not the site).
     remove_cookie(&mut res, &crate::identity::oidc::anonymous_proof_removal())?;
     let cookie = super::remember(&state, &req, &tenant, id, on, visitor.https)?;
@@ -166,7 +145,6 @@ pub async fn sign_with_account(
     req: HttpRequest,
     state: web::Data<AppState>,
     tenant: CurrentTenant,
-    RequestLocale(locale): RequestLocale,
     MaybeUser(visitor): MaybeUser,
     path: web::Path<i64>,
     form: web::Form<SignForm>,
@@ -174,7 +152,7 @@ pub async fn sign_with_account(
     let id = path.into_inner();
     let user = visitor.user.clone().ok_or_else(|| AppError::SignInRequired(format!("/petitions/{id}")))?;
     crate::identity::csrf::verify(&req, &visitor, &form.csrf)?;
-    let (p, ty) = load_visible(&state, &tenant, &visitor, id).await?;
+    let (_, ty) = load_visible(&state, &tenant, &visitor, id).await?;
     let Signing::Account(requirement) = ty.signing() else {
         return Err(AppError::Forbidden("this petition is signed through FranceConnect, from its page".into()));
     };
@@ -193,16 +171,7 @@ pub async fn sign_with_account(
     .await?
     .map_err(refused)?;
     match outcome {
-        Ok(outcome) => {
-            let shown = Shown {
-                id,
-                title: p.title.clone(),
-                threshold: p.threshold,
-                type_title: ty.title_in(&[locale, tenant.default_locale]),
-                count: p.signatures,
-            };
-            signed_page(&state, &req, &tenant, locale, &visitor, shown, outcome)
-        }
+        Ok(outcome) => Ok(to_petition(id, &outcome)),
         Err(Gate::Verify(k)) => {
             Err(AppError::Forbidden(format!("signing this petition needs a {} verification", k.as_str())))
         }
