@@ -268,21 +268,18 @@ pub fn audit(conn: &mut PgConnection, id: i64) -> CoreResult<(i64, i64)> {
     Ok((pair.rows, pair.kept))
 }
 
-/// What the signature request shows, read in the signing statement itself.
+/// What the signature request needs to know of the petition and the signature, read
+/// in the signing statement itself.
 #[derive(Clone, Debug, Serialize, QueryableByName)]
 pub struct Signing {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
-    #[diesel(sql_type = Text)]
-    pub title: String,
     #[diesel(sql_type = Text)]
     pub state: String,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub author_id: Option<i64>,
     #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
     pub threshold: Option<i32>,
-    #[diesel(sql_type = diesel::sql_types::Jsonb)]
-    pub type_title: serde_json::Value,
     /// The type signs through FranceConnect, anonymously.
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub anonymous: bool,
@@ -313,7 +310,7 @@ pub struct Ask {
 /// signatures of one tenant at once, as one statement outside any transaction
 /// ([`crate::db::Db::tenant_statement`]; `schema` is the tenant's quoted schema): the
 /// gates, the signatures, their counts (one row per petition and day for the whole
-/// batch, in count shard `shard`), and what each answer shows, in one round trip and
+/// batch, in count shard `shard`), and what each answer needs, in one round trip and
 /// one commit. The statement commits all of the batch or none of it, so an answer
 /// given after it returns is never lost, and a crash before leaves nothing. Rows are
 /// written in (petition, signer) order, so two batches never wait on each other in a
@@ -343,8 +340,8 @@ pub fn sign_anonymous_batch(
         "WITH r AS (
              SELECT * FROM unnest($1::int8[], $2::text[]) WITH ORDINALITY AS r(petition_id, signer, i)
          ), p AS (
-             SELECT p.id, p.title, p.state, p.author_id, p.threshold, t.title AS type_title,
-                    t.sign_requires = 'franceconnect_anonymous' AS anonymous, p.hidden_at IS NOT NULL AS hidden,
+             SELECT p.id, p.state, p.author_id, p.threshold, t.sign_requires = 'franceconnect_anonymous' AS anonymous,
+                    p.hidden_at IS NOT NULL AS hidden,
                     (p.state IN ('open', 'examination') AND p.hidden_at IS NULL AND p.published_at <= $3
                      AND $3 < p.signatures_end_at) AS open
              FROM {schema}.petitions p JOIN {schema}.petition_types t ON t.id = p.type_id WHERE p.id = ANY($1)
@@ -361,7 +358,7 @@ pub fn sign_anonymous_batch(
              SELECT petition_id, sum(n)::int8 AS before FROM {schema}.petition_signature_counts
              WHERE petition_id = ANY($1) GROUP BY petition_id
          )
-         SELECT r.i, p.id, p.title, p.state, p.author_id, p.threshold, p.type_title, p.anonymous, p.open, p.hidden,
+         SELECT r.i, p.id, p.state, p.author_id, p.threshold, p.anonymous, p.open, p.hidden,
                 s.signed_on AS new_on,
                 (SELECT e.signed_on FROM {schema}.petition_signatures e
                  WHERE e.petition_id = r.petition_id AND e.signer = r.signer) AS earlier_on,

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Signing benchmark (issue 6, "Petitions"): the request that records a signature
-# (GET /petitions/{id}/signature with the proof FranceConnect's callback leaves),
+# (GET /petitions/{id}/signature with the proof FranceConnect's callback leaves, and
+# the form-token cookie a signer's browser has; it answers with a redirect to the
+# petition's page, measured last, on its own),
 # across 10 petitions on 3 tenants, with one signature per person enforced; then,
 # against the same PostgreSQL in the same run, pgbench with raw_insert.sql: the raw
 # limit, one unique insert into the signatures table per transaction, nothing else.
@@ -101,19 +103,37 @@ done
 stamp "minting $PROOFS proofs (one new person each)"
 "$minter" "$data/master.key" "$PROOFS" "$data/proofs.txt" "${targets[@]}"
 sql -c "CHECKPOINT"
-# The last proof, spent on a check that a signature is recorded.
+# The last proof, spent on a check that a signature is recorded: the answer is a
+# redirect to the petition's page, which says so to this browser (its cookie).
 read -r check_host check_path check_cookie < <(tail -n 1 "$data/proofs.txt")
-code=$(curl -s -o "$data/check.html" -w '%{http_code}' -H "Host: $check_host" -H "Cookie: civitas_anon=$check_cookie" \
-  "http://127.0.0.1:$http_port$check_path")
-[ "$code" = 200 ] && grep -q "signature est enregistrée" "$data/check.html" || { head -c 3000 "$data/check.html" >&2; fail "a signature answered $code"; }
+answer=$(curl -s -o /dev/null -D - -H "Host: $check_host" -H "Cookie: civitas_anon=$check_cookie" \
+  "http://127.0.0.1:$http_port$check_path" | tr -d '\r')
+location=$(sed -n 's/^[Ll]ocation: //p' <<<"$answer")
+remembered=$(sed -n 's/^[Ss]et-[Cc]ookie: \(civitas_signed=[^;]*\).*/\1/p' <<<"$answer")
+[[ "$location" == */petitions/*"?notice=petition_signed" && -n "$remembered" ]] || { echo "$answer" >&2; fail "a signature answered: $(head -n 1 <<<"$answer")"; }
+code=$(curl -s -o "$data/check.html" -w '%{http_code}' -H "Host: $check_host" -H "Cookie: $remembered" "http://127.0.0.1:$http_port$location")
+[ "$code" = 200 ] && grep -q "signature est enregistrée" "$data/check.html" || { head -c 3000 "$data/check.html" >&2; fail "the petition page answered $code"; }
 sed -i '$d' "$data/proofs.txt"
 before=$(sql -c "SELECT (SELECT count(*) FROM t_sign0.petition_signatures) + (SELECT count(*) FROM t_sign1.petition_signatures) + (SELECT count(*) FROM t_sign2.petition_signatures)")
 
 commits() { sql -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'civitas'"; }
+# CPU time (clock ticks, user + system) of the server and of PostgreSQL's processes,
+# and the machine's idle ticks, so the summary can say where each signature's CPU went.
+ticks() { # process name, or pid
+  local t=0 p pids
+  if [[ "$1" =~ ^[0-9]+$ ]]; then pids=$1; else pids=$(pgrep -x "$1"); fi
+  for p in $pids; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+idle() { awk '/^cpu / {print $5 + $6}' /proc/stat; }
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 commits_before=$(commits)
+cpu_before=("$(ticks "$server_pid")" "$(ticks postgres)" "$(idle)")
 stamp "wrk: signatures through the server"
-BENCH_PROOFS_FILE="$data/proofs.txt" BENCH_THREADS=$THREADS \
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/sign.lua" "http://127.0.0.1:$http_port/" >"$out/wrk-sign.txt"
+TIMEFORMAT='%U %S'
+{ time BENCH_PROOFS_FILE="$data/proofs.txt" BENCH_THREADS=$THREADS \
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/sign.lua" "http://127.0.0.1:$http_port/" >"$out/wrk-sign.txt"; } 2>"$out/wrk-cpu.txt"
+cpu_after=("$(ticks "$server_pid")" "$(ticks postgres)" "$(idle)")
 commits_after=$(commits)
 rps=$(awk '/^Requests\/sec/ {print $2}' "$out/wrk-sign.txt")
 p99=$(awk '$1 == "99%" {print $2}' "$out/wrk-sign.txt")
@@ -139,14 +159,29 @@ commits=$((commits_after - commits_before))
 printf 'server   %10s signatures/s   p50 %9s   p99 %9s   (%s answered, %s stored, counts = rows; %s commits, %s signatures each)\n' \
   "$rps" "$p50" "$p99" "$requests" "$stored" "$commits" "$(awk -v s="$stored" -v c="$commits" 'BEGIN { printf "%.1f", s / (c > 0 ? c : 1) }')" \
   | tee -a "$out/summary.txt"
+hz=$(getconf CLK_TCK)
+awk -v n="$requests" -v hz="$hz" -v c="$((cpu_after[0] - cpu_before[0]))" -v p="$((cpu_after[1] - cpu_before[1]))" \
+  -v i="$((cpu_after[2] - cpu_before[2]))" -v w="$(awk '{print $1 + $2}' "$out/wrk-cpu.txt")" \
+  'BEGIN { f = 1000000 / hz / n; printf "CPU per signature: civitas %.0f us, PostgreSQL %.0f us, wrk %.0f us, machine idle %.0f us\n", c * f, p * f, w * 1000000 / n, i * f }' \
+  | tee -a "$out/summary.txt"
 
 # The server stays up but idle; pgbench talks to the same PostgreSQL.
 pgb() { # label script
-  PGOPTIONS="-c search_path=t_sign0" "$pgbench" -h "$data/pg/run" -U postgres -n -M prepared -c "$CONNECTIONS" -j "$THREADS" \
-    -T "${DURATION%s}" -D petitions=4 -f "$2" civitas >"$out/pgbench-$1.txt" 2>&1 || { cat "$out/pgbench-$1.txt" >&2; fail "pgbench $1"; }
-  local tps
+  local busy0 idle0 busy1 idle1
+  busy0=$(busy) idle0=$(idle)
+  { time PGOPTIONS="-c search_path=t_sign0" "$pgbench" -h "$data/pg/run" -U postgres -n -M prepared -c "$CONNECTIONS" -j "$THREADS" \
+    -T "${DURATION%s}" -D petitions=4 -f "$2" civitas >"$out/pgbench-$1.txt" 2>&1 || { cat "$out/pgbench-$1.txt" >&2; fail "pgbench $1"; }; } 2>"$out/pgbench-$1-cpu.txt"
+  busy1=$(busy) idle1=$(idle)
+  local tps n
   tps=$(awk '/^tps = / {print $3; exit}' "$out/pgbench-$1.txt")
+  n=$(awk '/number of transactions actually processed/ {print $NF; exit}' "$out/pgbench-$1.txt")
+  n=${n%%/*}
   printf 'pgbench  %10s %s\n' "$tps" "$1" | tee -a "$out/summary.txt"
+  # PostgreSQL's backends that pgbench opened exit with it: their share is the machine's
+  # busy time less pgbench's own.
+  awk -v n="$n" -v hz="$hz" -v b="$((busy1 - busy0))" -v i="$((idle1 - idle0))" -v w="$(awk '{print $1 + $2}' "$out/pgbench-$1-cpu.txt")" \
+    'BEGIN { f = 1000000 / hz / n; printf "CPU per insert: PostgreSQL (and the rest of the machine) %.0f us, pgbench %.0f us, machine idle %.0f us\n", b * f - w * 1000000 / n, w * 1000000 / n, i * f }' \
+    | tee -a "$out/summary.txt"
   eval "tps_$1=$tps"
 }
 stamp "pgbench: the raw unique insert"
@@ -160,4 +195,13 @@ pgb raw_insert "$here/raw_insert.sql"
     echo "floor (2,000 signatures/s and half the raw rate): NOT met"
   fi
 } | tee -a "$out/summary.txt"
+# Not the floor's subject, but what a signer's browser asks for next: the petition's
+# page the answer redirects to, drawn for that browser (its notice, "you signed on").
+stamp "wrk: the petition page a signer lands on"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"${PAGE_DURATION:-10s}" --latency -H "Host: $check_host" -H "Cookie: $remembered" \
+  "http://127.0.0.1:$http_port$location" >"$out/wrk-page.txt"
+page_errors=$(awk '/Non-2xx or 3xx responses/ {print $5}' "$out/wrk-page.txt")
+[ -z "$page_errors" ] || fail "$page_errors petition pages were not 200 (see $out/wrk-page.txt)"
+printf 'the petition page a signer lands on: %s req/s, p50 %s, p99 %s\n' "$(awk '/^Requests\/sec/ {print $2}' "$out/wrk-page.txt")" \
+  "$(awk '$1 == "50%" {print $2}' "$out/wrk-page.txt")" "$(awk '$1 == "99%" {print $2}' "$out/wrk-page.txt")" | tee -a "$out/summary.txt"
 stamp "done; results in $out"

@@ -14,12 +14,26 @@ local lines = {}
 local i = 0
 local wrapped = 0
 
+-- A signer's browser also holds the site's form-token cookie: it pressed "Sign", a
+-- form, on the petition page before going through FranceConnect.
+local function form_token()
+  local chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+  local t = {}
+  for k = 1, 43 do
+    local c = math.random(1, #chars)
+    t[k] = chars:sub(c, c)
+  end
+  return "cvf_" .. table.concat(t)
+end
+
 function init(args)
+  math.randomseed(os.time() + tid)
+  local csrf = form_token()
   local n = 0
   for line in io.lines(file) do
     if n % threads == tid then
       local host, path, cookie = line:match("^(%S+) (%S+) (%S+)$")
-      lines[#lines + 1] = wrk.format("GET", path, { ["Host"] = host, ["Cookie"] = "civitas_anon=" .. cookie })
+      lines[#lines + 1] = wrk.format("GET", path, { ["Host"] = host, ["Cookie"] = "civitas_csrf=" .. csrf .. "; civitas_anon=" .. cookie })
     end
     n = n + 1
   end

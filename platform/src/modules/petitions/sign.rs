@@ -63,7 +63,7 @@ fn refused(e: CoreError) -> AppError {
 }
 
 /// Records the signature the proof cookie stands for, through the signature queue
-/// ([`super::queue`]: gate, signature, count, and what the page shows, in one
+/// ([`super::queue`]: gate, signature, count, and what the answer needs, in one
 /// statement per batch), the hottest path of the module (see BENCHMARKS.md,
 /// "Petitions").
 #[get("/{id:\\d+}/signature")]
