@@ -202,6 +202,13 @@ fn a_connection_of_its_own_runs_schema_qualified_statements_and_is_replaced_past
         })
         .unwrap();
     assert_eq!(path, "catalog");
+    // Its statements keep their generic plans (see `Db::own_connection`).
+    let mode = own
+        .tenant_statement(&all[0], |conn, _| {
+            Ok(diesel::sql_query("SELECT current_setting('plan_cache_mode') AS path").get_result::<Path>(conn)?.path)
+        })
+        .unwrap();
+    assert_eq!(mode, "force_generic_plan");
     let unqualified =
         own.tenant_statement(&all[0], |conn, _| Ok(diesel::sql_query("SELECT 1 FROM pages").execute(conn)?));
     assert!(unqualified.is_err(), "a tenant table resolved without its schema");

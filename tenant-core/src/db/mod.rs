@@ -283,8 +283,15 @@ impl Db {
         let url = self.cluster_url(cluster)?;
         let options = &self.shared.options;
         let manager = Manager::new(url.expose().to_owned(), options.max_tenants_per_connection, options.max_lifetime);
-        let conn = r2d2::ManageConnection::connect(&manager)
+        let mut conn = r2d2::ManageConnection::connect(&manager)
             .map_err(|e| CoreError::Unavailable(format!("cluster {cluster}: {e}")))?;
+        // Its statements are written for any parameters (an index lookup per row asked
+        // for): the generic plan, kept, is right for them. Left to choose, PostgreSQL
+        // can settle on planning each run afresh (custom plans, when their estimate for
+        // the first runs' small batches beats the generic one's), which was measured to
+        // cost the signature writer a third of its rate (BENCHMARKS.md, "Petitions").
+        diesel::sql_query("SELECT set_config('plan_cache_mode', 'force_generic_plan', false)")
+            .execute(&mut conn.conn)?;
         Ok(OwnConnection { conn, manager, cluster: cluster.clone() })
     }
 
