@@ -288,8 +288,9 @@ impl Db {
         // Its statements are written for any parameters (an index lookup per row asked
         // for): the generic plan, kept, is right for them. Left to choose, PostgreSQL
         // can settle on planning each run afresh (custom plans, when their estimate for
-        // the first runs' small batches beats the generic one's), which was measured to
-        // cost the signature writer a third of its rate (BENCHMARKS.md, "Petitions").
+        // the first runs' small batches beats the generic one's): measured once with two
+        // signature writers, PostgreSQL then spent a third more time per signature
+        // (BENCHMARKS.md, "Petitions").
         diesel::sql_query("SELECT set_config('plan_cache_mode', 'force_generic_plan', false)")
             .execute(&mut conn.conn)?;
         Ok(OwnConnection { conn, manager, cluster: cluster.clone() })
